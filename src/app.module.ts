@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { CallModule } from './call/call.module.js';
+import { AppConfigModule, type AppConfig } from './config/index.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/index.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [AppConfigModule.forRoot(config), LoggingModule.forRoot(logger), CallModule, HealthModule],
+    };
+  }
+}

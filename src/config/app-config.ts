@@ -1,0 +1,250 @@
+import { Env, EnvReader, VarDoc } from './env-reader.js';
+
+export const DEFAULT_INSTRUCTIONS = 'You are a helpful assistant that can answer questions and help with tasks.';
+export const SIMULATOR_URL = 'simulator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const TURN_DETECTIONS = ['server_vad', 'semantic_vad', 'none'] as const;
+export const EAGERNESS = ['low', 'medium', 'high', 'auto'] as const;
+export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
+export const NOISE_REDUCTIONS = ['near_field', 'far_field', 'none'] as const;
+export const AUDIO_FORMATS = ['pcm16', 'pcmu'] as const;
+export const SIMULATOR_REPLIES = ['echo', 'tones'] as const;
+
+export interface McpServerConfig {
+  server_label: string;
+  server_url: string;
+  headers?: Record<string, string>;
+  allowed_tools?: string[];
+}
+
+export interface AppConfig {
+  server: {
+    port: number;
+    host: string;
+    logLevel: (typeof LOG_LEVELS)[number];
+    maxConcurrentCalls: number;
+    maxMessageBytes: number;
+    shutdownGraceMs: number;
+    authToken?: string;
+    metricsAuthToken?: string;
+  };
+  openai: {
+    apiKey?: string;
+    /** Full upstream base URL, or SIMULATOR_URL for the built-in simulated upstream. */
+    realtimeUrl: string;
+    model: string;
+    voice: string;
+    language?: string;
+    temperature: number;
+    reasoningEffort: (typeof REASONING_EFFORTS)[number];
+    maxTokens: number | 'inf';
+    transcriptionModel: string;
+    turnDetection: (typeof TURN_DETECTIONS)[number];
+    eagerness: (typeof EAGERNESS)[number];
+    vadThreshold: number;
+    vadSilenceMs: number;
+    vadPrefixPaddingMs: number;
+    noiseReduction: (typeof NOISE_REDUCTIONS)[number];
+    audioFormat: (typeof AUDIO_FORMATS)[number];
+    greeting?: string;
+    connectTimeoutMs: number;
+    mcpServers: McpServerConfig[];
+  };
+  instructions: {
+    text?: string;
+    url?: string;
+    file?: string;
+    timeoutMs: number;
+    maxBytes: number;
+    defaultText: string;
+  };
+  audio: {
+    /** Caller audio kept while the upstream is not ready; the oldest is dropped beyond it. */
+    prebufferMs: number;
+    /** Caller audio is appended upstream in batches of at least this many milliseconds. */
+    appendBatchMs: number;
+    /** Agent audio the client has not yet read, per call, before the call is ended. */
+    maxClientBufferBytes: number;
+    /** HTTP transport: how long the agent may finish speaking after the request body ends. */
+    httpEndGraceMs: number;
+  };
+  tools: {
+    amiUrl: string;
+    amiTimeoutMs: number;
+    dir: string;
+    enabled?: string[];
+    timeoutMs: number;
+    /** How long a hangup/transfer waits for the agent's last words to reach the caller. */
+    callControlWaitMs: number;
+  };
+  continuity: {
+    maxReconnectAttempts: number;
+    reconnectBaseMs: number;
+    rotateAfterMs: number;
+    replayBudgetChars: number;
+    maxConversationItems: number;
+    reresolveInstructions: boolean;
+  };
+  records: {
+    url?: string;
+    authHeader?: string;
+    includeTranscripts: boolean;
+    timeoutMs: number;
+    maxAttempts: number;
+    concurrency: number;
+    maxQueue: number;
+  };
+  simulator: {
+    reply: (typeof SIMULATOR_REPLIES)[number];
+    sessionLimitMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+}
+
+function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[] } {
+  const r = new EnvReader(env);
+  const server: AppConfig['server'] = {
+    port: r.int('PORT', 6030, 0, 65535, 'The one TCP port for WebSocket, HTTP stream, health and metrics'),
+    host: r.string('HOST', '0.0.0.0', 'Interface to listen on'),
+    logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS, 'Log level of the JSON logs'),
+    maxConcurrentCalls: r.int('MAX_CONCURRENT_CALLS', 500, 1, 100000, 'Calls beyond this are refused (WebSocket close 1013, HTTP 503)'),
+    maxMessageBytes: r.int('MAX_MESSAGE_BYTES', 262144, 1024, 16777216, 'Largest WebSocket message accepted from AVR core'),
+    shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 300000, 0, 86400000, 'On SIGTERM, how long live calls may go on before they are closed'),
+    authToken: r.optionalString('AUTH_TOKEN', 'When set, calls must present it (?token= or Authorization: Bearer)', { secret: true }),
+    metricsAuthToken: r.optionalString('METRICS_AUTH_TOKEN', 'When set, GET /metrics requires Authorization: Bearer <it>', { secret: true }),
+  };
+
+  const realtimeUrl = r.url(
+    'OPENAI_REALTIME_URL',
+    'wss://api.openai.com/v1/realtime',
+    ['wss:', 'ws:'],
+    'Upstream Realtime endpoint (OpenAI, Azure, a proxy) or "simulator" for the built-in simulated upstream',
+    [SIMULATOR_URL],
+  );
+  const maxTokensRaw = r.string('OPENAI_MAX_TOKENS', 'inf', 'Max output tokens per response: an integer 1-4096 or inf');
+  let maxTokens: number | 'inf' = 'inf';
+  if (maxTokensRaw !== 'inf') {
+    const n = Number(maxTokensRaw);
+    if (Number.isInteger(n) && n >= 1 && n <= 4096) maxTokens = n;
+    else r.problem(`OPENAI_MAX_TOKENS=${maxTokensRaw}: not a valid token limit (integer 1 to 4096, or inf)`);
+  }
+  const openai: AppConfig['openai'] = {
+    apiKey: r.optionalString('OPENAI_API_KEY', 'OpenAI (or Azure) API key; required unless OPENAI_REALTIME_URL=simulator', { secret: true }),
+    realtimeUrl,
+    model: r.string('OPENAI_MODEL', 'gpt-realtime-2.1', 'Realtime model (Azure: the deployment name)'),
+    voice: r.string('OPENAI_VOICE', 'marin', 'Agent voice'),
+    language: r.optionalString('OPENAI_LANGUAGE', 'Caller language for transcription (ISO 639-1, e.g. en); unset: detected'),
+    temperature: r.number('OPENAI_TEMPERATURE', 0.8, 0.6, 1.2, 'Sampling temperature, sent for non-reasoning models only'),
+    reasoningEffort: r.oneOf('OPENAI_REASONING_EFFORT', 'low', REASONING_EFFORTS, 'Reasoning effort for the reasoning models (gpt-realtime-2*)'),
+    maxTokens,
+    transcriptionModel: r.string('OPENAI_TRANSCRIPTION_MODEL', 'gpt-4o-mini-transcribe', 'Model transcribing the caller'),
+    turnDetection: r.oneOf('OPENAI_TURN_DETECTION', 'server_vad', TURN_DETECTIONS, 'Turn detection of the upstream'),
+    eagerness: r.oneOf('OPENAI_TURN_DETECTION_EAGERNESS', 'auto', EAGERNESS, 'Eagerness for semantic_vad'),
+    vadThreshold: r.number('OPENAI_VAD_THRESHOLD', 0.5, 0, 1, 'server_vad activation threshold'),
+    vadSilenceMs: r.int('OPENAI_VAD_SILENCE_MS', 500, 0, 10000, 'server_vad silence that ends a caller turn'),
+    vadPrefixPaddingMs: r.int('OPENAI_VAD_PREFIX_PADDING_MS', 300, 0, 10000, 'server_vad audio kept before detected speech'),
+    noiseReduction: r.oneOf('OPENAI_NOISE_REDUCTION', 'near_field', NOISE_REDUCTIONS, 'Input noise reduction'),
+    audioFormat: r.oneOf('OPENAI_AUDIO_FORMAT', 'pcm16', AUDIO_FORMATS, 'Upstream audio: pcm16 (24 kHz via our resampler) or pcmu (G.711 8 kHz)'),
+    greeting: r.optionalString('OPENAI_GREETING', 'When set, the agent speaks first, following this text'),
+    connectTimeoutMs: r.int('OPENAI_CONNECT_TIMEOUT_MS', 10000, 100, 120000, 'Upstream connect and first-event timeout'),
+    mcpServers:
+      r.json<McpServerConfig[]>(
+        'OPENAI_MCP_SERVERS',
+        'Remote MCP servers offered to the model',
+        'a JSON list of {server_label, server_url, headers?, allowed_tools?}',
+        checkMcpServers,
+      ) ?? [],
+  };
+  if (realtimeUrl !== SIMULATOR_URL && !openai.apiKey) {
+    r.problem('OPENAI_API_KEY is not set: required (or set OPENAI_REALTIME_URL=simulator for the built-in simulated upstream)');
+  }
+
+  const instructions: AppConfig['instructions'] = {
+    text: r.optionalString('OPENAI_INSTRUCTIONS', 'Instructions text (highest priority)'),
+    url: r.optionalUrl('OPENAI_URL_INSTRUCTIONS', ['http:', 'https:'], 'Web service answering {"system": ...} per call (X-AVR-UUID header)'),
+    file: r.optionalString('OPENAI_FILE_INSTRUCTIONS', 'Path of a text file with the instructions'),
+    timeoutMs: r.int('INSTRUCTIONS_TIMEOUT_MS', 2000, 50, 60000, 'Timeout of the instructions web service'),
+    maxBytes: r.int('INSTRUCTIONS_MAX_BYTES', 262144, 1024, 16777216, 'Largest instructions web service answer'),
+    defaultText: DEFAULT_INSTRUCTIONS,
+  };
+
+  const audio: AppConfig['audio'] = {
+    prebufferMs: r.int('PREBUFFER_MS', 5000, 0, 60000, 'Caller audio kept while the upstream connects'),
+    appendBatchMs: r.int('APPEND_BATCH_MS', 40, 20, 40, 'Caller audio batched per upstream append (adds at most this latency)'),
+    maxClientBufferBytes: r.int('MAX_CLIENT_BUFFER_BYTES', 4194304, 65536, 268435456, 'Unread agent audio per call before the call is ended'),
+    httpEndGraceMs: r.int('HTTP_END_GRACE_MS', 5000, 0, 60000, 'HTTP transport: time for the agent to finish after the request body ends'),
+  };
+
+  const tools: AppConfig['tools'] = {
+    amiUrl: r.url('AMI_URL', 'http://127.0.0.1:6006', ['http:', 'https:'], 'AVR AMI service used by avr_transfer and avr_hangup'),
+    amiTimeoutMs: r.int('AMI_TIMEOUT_MS', 5000, 100, 60000, 'Timeout of requests to the AMI service'),
+    dir: r.string('TOOLS_DIR', './tools', "Folder of operators' tool modules (.js/.cjs/.mjs)"),
+    enabled: r.list('AVR_TOOLS', 'Comma-separated tool names offered to the model (default: all)'),
+    timeoutMs: r.int('TOOL_TIMEOUT_MS', 10000, 100, 300000, 'Timeout of one tool handler'),
+    callControlWaitMs: r.int('CALL_CONTROL_WAIT_MS', 8000, 0, 60000, "Hangup/transfer wait for the agent's last words"),
+  };
+
+  const continuity: AppConfig['continuity'] = {
+    maxReconnectAttempts: r.int('UPSTREAM_RECONNECT_ATTEMPTS', 3, 0, 20, 'Attempts to reopen a lost upstream session'),
+    reconnectBaseMs: r.int('UPSTREAM_RECONNECT_BASE_MS', 250, 10, 60000, 'First reconnect back-off (doubles, with jitter)'),
+    rotateAfterMs: r.int('SESSION_ROTATE_AFTER_MS', 3300000, 1000, 3600000, 'Rotate the upstream session between turns after this age'),
+    replayBudgetChars: r.int('REPLAY_BUDGET_CHARS', 8000, 0, 1000000, 'Conversation text replayed into a new upstream session'),
+    maxConversationItems: r.int('CONVERSATION_MAX_ITEMS', 200, 10, 100000, 'Conversation items kept per call for replay and records'),
+    reresolveInstructions: r.bool('REPLAY_RESOLVE_INSTRUCTIONS', false, 'Resolve instructions again on a new upstream session'),
+  };
+
+  const baseUrl = r.optionalUrl('AGENT_API_BASE_URL', ['http:', 'https:'], 'Legacy call-summary receiver base URL (with AGENT_ID)');
+  const agentId = r.optionalString('AGENT_ID', 'Legacy call-summary agent id (with AGENT_API_BASE_URL)');
+  const summaryUrl = r.optionalUrl('CALL_SUMMARY_URL', ['http:', 'https:'], 'Webhook receiving each call record');
+  const records: AppConfig['records'] = {
+    url:
+      summaryUrl ??
+      (baseUrl && agentId ? `${baseUrl.replace(/\/+$/, '')}/api/agents/${encodeURIComponent(agentId)}/call-summary` : undefined),
+    authHeader: r.optionalString('CALL_SUMMARY_AUTH_HEADER', 'Sent as the Authorization header with call records', { secret: true }),
+    includeTranscripts: r.bool('CALL_SUMMARY_TRANSCRIPTS', true, 'Include transcript text in call records'),
+    timeoutMs: r.int('CALL_SUMMARY_TIMEOUT_MS', 5000, 100, 120000, 'Timeout of one call-record delivery'),
+    maxAttempts: r.int('CALL_SUMMARY_MAX_ATTEMPTS', 4, 1, 20, 'Delivery attempts per call record'),
+    concurrency: r.int('CALL_SUMMARY_CONCURRENCY', 4, 1, 256, 'Call records delivered at once'),
+    maxQueue: r.int('CALL_SUMMARY_MAX_QUEUE', 1000, 1, 1000000, 'Pending call records before the oldest is dropped'),
+  };
+
+  const simulator: AppConfig['simulator'] = {
+    reply: r.oneOf('SIMULATOR_REPLY', 'echo', SIMULATOR_REPLIES, 'Simulator answer: echo the caller or a tone sequence'),
+    sessionLimitMs: r.int('SIMULATOR_SESSION_LIMIT_MS', 3600000, 1000, 86400000, 'Simulator session lifetime (session_expired after it)'),
+  };
+
+  return { config: { server, openai, instructions, audio, tools, continuity, records, simulator }, problems: r.problems, docs: r.docs };
+}
+
+function checkMcpServers(value: unknown): string | null {
+  if (!Array.isArray(value)) return 'not a JSON list';
+  for (const [i, s] of value.entries()) {
+    if (typeof s !== 'object' || s === null) return `item ${i} is not an object`;
+    const o = s as Record<string, unknown>;
+    if (typeof o.server_label !== 'string' || !o.server_label) return `item ${i} has no server_label`;
+    if (typeof o.server_url !== 'string' || !/^https?:\/\//.test(o.server_url)) return `item ${i} has no http(s) server_url`;
+    if (o.allowed_tools !== undefined && !(Array.isArray(o.allowed_tools) && o.allowed_tools.every((t) => typeof t === 'string')))
+      return `item ${i} allowed_tools is not a list of names`;
+    if (o.headers !== undefined && (typeof o.headers !== 'object' || o.headers === null || Array.isArray(o.headers)))
+      return `item ${i} headers is not an object`;
+  }
+  return null;
+}
+
+/** Parses and validates; throws ConfigError listing every problem, one line each. */
+export function loadConfig(env: Env): AppConfig {
+  const { config, problems } = read(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config) as AppConfig;
+}
+
+/** Every variable the service reads, with default and meaning (for .env.example and the README). */
+export function describeConfig(): VarDoc[] {
+  return read({}).docs;
+}
