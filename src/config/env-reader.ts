@@ -28,7 +28,9 @@ export class EnvReader {
   }
 
   private fail(name: string, value: string, problem: string, allowed: string, secret = false): void {
-    const shown = secret ? '<redacted>' : JSON.stringify(value).slice(1, -1).slice(0, 80);
+    // URLs may carry credentials (user:password@host); those never reach an error line.
+    const safe = value.replace(/\/\/[^/@\s]*@/g, '//<redacted>@');
+    const shown = secret ? '<redacted>' : safe.replace(/[\x00-\x1f]/g, ' ').slice(0, 80);
     this.problems.push(`${name}=${shown}: ${problem} (${allowed})`);
   }
 
