@@ -1,0 +1,130 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import type { CallControl, Tool } from './tool.js';
+import { ToolRegistry } from './tool-registry.js';
+
+export interface ToolCallRequest {
+  uuid: string;
+  name: string;
+  /** The model's arguments, as the JSON text it sent. */
+  rawArguments: string;
+  /** The call's metadata (e.g. WebSocket query parameters), handed to the handler. */
+  metadata: Record<string, unknown>;
+  logger: Logger;
+}
+
+export interface ToolCallResult {
+  name: string;
+  /** The parsed arguments, or the raw text when it was not a JSON object. */
+  arguments: unknown;
+  ok: boolean;
+  /** What the model is told: the result, or an error it can recover from out loud. */
+  output: string;
+  /** Why the call failed, for logs and call records. */
+  error?: string;
+  durationMs: number;
+  /** Set only when avr_hangup or avr_transfer succeeded: the call must now end or be handed over. */
+  control?: CallControl;
+}
+
+type Outcome = Omit<ToolCallResult, 'name' | 'durationMs'>;
+
+/**
+ * Runs one function call of the model. Never rejects: every failure (unknown tool, arguments that
+ * are not JSON, a handler that throws or overruns TOOL_TIMEOUT_MS) becomes a result whose output
+ * tells the model what went wrong, so the conversation goes on and the agent can say so.
+ */
+@Injectable()
+export class ToolRunner {
+  constructor(
+    private readonly registry: ToolRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async run(request: ToolCallRequest): Promise<ToolCallResult> {
+    const started = Date.now();
+    const outcome = await this.outcome(request);
+    const result: ToolCallResult = { name: request.name, ...outcome, durationMs: Date.now() - started };
+    this.log(request, result);
+    return result;
+  }
+
+  private async outcome(request: ToolCallRequest): Promise<Outcome> {
+    const { name, rawArguments } = request;
+    const tool = this.registry.get(name);
+    const args = parseArguments(rawArguments);
+    if (!tool) {
+      const available = this.registry.names().join(', ') || 'none';
+      return failure(args ?? rawArguments, 'unknown tool', `Error: there is no tool named "${name}". The available tools are: ${available}.`);
+    }
+    if (!args) {
+      return failure(
+        rawArguments,
+        'arguments are not a JSON object',
+        `Error: the arguments for ${name} were not a valid JSON object. Call ${name} again with a JSON object matching its parameters.`,
+      );
+    }
+    try {
+      const value = await this.invoke(tool, request, args);
+      return { arguments: args, ok: true, output: outputText(value), ...(tool.control ? { control: tool.control } : {}) };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      return failure(args, reason, `Error: the tool ${name} failed: ${reason}`);
+    }
+  }
+
+  /** The handler's answer, or a rejection when it throws or overruns the tool timeout. */
+  private async invoke(tool: Tool, request: ToolCallRequest, args: Record<string, unknown>): Promise<unknown> {
+    const timeoutMs = this.config.tools.timeoutMs;
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const overtime = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new Error(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    // A copy: a handler that edits its metadata must not change the call's.
+    const context = { uuid: request.uuid, metadata: { ...request.metadata }, signal: abort.signal };
+    try {
+      return await Promise.race([(async () => tool.handler(request.uuid, args, context))(), overtime]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private log(request: ToolCallRequest, result: ToolCallResult): void {
+    const logger = request.logger.bindings().uuid === undefined ? request.logger.child({ uuid: request.uuid }) : request.logger;
+    // Argument values may be personal data (names, numbers): only their length at info and warn.
+    const fields = { tool: result.name, ms: result.durationMs, argumentChars: request.rawArguments.length };
+    if (result.ok) logger.info({ ...fields, outputChars: result.output.length, control: result.control }, 'tool call finished');
+    else logger.warn({ ...fields, reason: result.error }, 'tool call failed');
+    logger.debug({ tool: result.name, arguments: request.rawArguments, output: result.output }, 'tool call content');
+  }
+}
+
+function failure(args: unknown, error: string, output: string): Outcome {
+  return { arguments: args, ok: false, output, error };
+}
+
+/** The model's arguments as an object; blank counts as none (some models send "" for tools without parameters). */
+function parseArguments(raw: string): Record<string, unknown> | null {
+  if (!raw.trim()) return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function outputText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return 'The tool finished without a result.';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch (err) {
+    throw new Error(`its result cannot be written as JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
