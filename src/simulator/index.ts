@@ -1,0 +1,11 @@
+export * from './audio-format.js';
+export * from './ids.js';
+export * from './loopback-ws-server.js';
+export * from './realtime-simulator.js';
+export * from './response-writer.js';
+export * from './server-events.js';
+export * from './session-config.js';
+export * from './simulator.module.js';
+export * from './simulator.service.js';
+export * from './tones.js';
+export type { ScriptedToolCall, SimulatorReply } from './simulated-session.js';

@@ -1,0 +1,52 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Writable } from 'node:stream';
+import { RealtimeTestClient } from '../../test/support/fake-realtime-server.js';
+import { AppConfigModule, loadConfig } from '../config/index.js';
+import { createRootLogger, LoggingModule } from '../logging/index.js';
+import { encodeFromPcm16, PCM_24K } from './audio-format.js';
+import { SimulatorModule } from './simulator.module.js';
+import { SimulatorService } from './simulator.service.js';
+import { sineWave } from './tones.js';
+
+async function boot(env: Record<string, string>): Promise<{ module: TestingModule; logs: Array<Record<string, unknown>> }> {
+  const logs: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const module = await Test.createTestingModule({
+    imports: [AppConfigModule.forRoot(loadConfig(env)), LoggingModule.forRoot(createRootLogger('info', destination)), SimulatorModule],
+  }).compile();
+  await module.init();
+  return { module, logs };
+}
+
+describe('SimulatorService', () => {
+  it('runs the simulated upstream when OPENAI_REALTIME_URL=simulator, and stops it with the module', async () => {
+    const { module, logs } = await boot({ OPENAI_REALTIME_URL: 'simulator', SIMULATOR_REPLY: 'tones' });
+    const url = module.get(SimulatorService).url;
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(logs.filter((l) => String(l.msg).includes('simulated OpenAI Realtime upstream'))).toHaveLength(1);
+
+    const client = await RealtimeTestClient.connect(`${url}?model=gpt-realtime-2.1`);
+    await client.waitFor('session.created');
+    // SIMULATOR_REPLY reached it: a caller turn is answered with tones, not an echo.
+    const halfSecondOfSpeech = encodeFromPcm16(sineWave(24000, 12000, 300, 0.3), PCM_24K);
+    client.appendAudio(Buffer.concat([halfSecondOfSpeech, Buffer.alloc(48000)]));
+    const delta = await client.waitFor('response.output_audio_transcript.delta');
+    expect(delta.delta).toBe('[simulated] agent reply (tones)');
+    await module.close();
+    expect((await client.closed).code).toBe(1001);
+    expect(module.get(SimulatorService).url).toBeUndefined();
+    expect(client.invalidEvents).toEqual([]);
+  });
+
+  it('stays off when a real upstream is configured', async () => {
+    const { module, logs } = await boot({ OPENAI_API_KEY: 'sk-test', OPENAI_REALTIME_URL: 'wss://api.openai.com/v1/realtime' });
+    expect(module.get(SimulatorService).url).toBeUndefined();
+    expect(logs.some((l) => String(l.msg).includes('simulated'))).toBe(false);
+    await module.close();
+  });
+});

@@ -1,0 +1,82 @@
+import { validateClientEvent, validateServerEvent } from './realtime-schema.js';
+
+const gaSession = {
+  type: 'realtime',
+  instructions: 'Be brief.',
+  output_modalities: ['audio'],
+  audio: {
+    input: {
+      format: { type: 'audio/pcm', rate: 24000 },
+      transcription: { model: 'gpt-4o-mini-transcribe', language: 'en' },
+      turn_detection: { type: 'server_vad', threshold: 0.5, silence_duration_ms: 500, create_response: true, interrupt_response: true },
+    },
+    output: { format: { type: 'audio/pcmu' }, voice: 'marin' },
+  },
+  tools: [{ type: 'function', name: 'avr_hangup', description: 'End the call', parameters: { type: 'object', properties: {} } }],
+  tracing: null,
+  max_output_tokens: 'inf',
+};
+
+describe('validateClientEvent', () => {
+  it.each([
+    ['session.update', { type: 'session.update', session: gaSession }],
+    ['input_audio_buffer.append', { type: 'input_audio_buffer.append', audio: 'AAAA' }],
+    ['conversation.item.create', { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'c1', output: '{}' } }],
+    ['conversation.item.truncate', { type: 'conversation.item.truncate', item_id: 'i1', content_index: 0, audio_end_ms: 120 }],
+    ['response.create', { type: 'response.create', response: { instructions: 'Greet the caller' } }],
+    ['response.cancel', { type: 'response.cancel' }],
+  ])('accepts a GA %s', (_name, ev) => {
+    expect(validateClientEvent(ev)).toEqual([]);
+  });
+
+  it('tolerates an extra field the GA server ignores (AVR connectors send session.temperature)', () => {
+    expect(validateClientEvent({ type: 'session.update', session: { ...gaSession, temperature: 0.8 } })).toEqual([]);
+  });
+
+  it.each([
+    ['modalities', { modalities: ['audio', 'text'] }],
+    ['input_audio_format', { input_audio_format: 'pcm16' }],
+    ['output_audio_format', { output_audio_format: 'g711_ulaw' }],
+    ['voice', { voice: 'alloy' }],
+    ['max_response_output_tokens', { max_response_output_tokens: 'inf' }],
+  ])('rejects the beta-only session field %s', (field, extra) => {
+    const problems = validateClientEvent({ type: 'session.update', session: { ...gaSession, ...extra } });
+    expect(problems.join('\n')).toContain(`session.${field} is a beta-only field`);
+  });
+
+  it('rejects a session.update without session.type', () => {
+    const { type: _type, ...untyped } = gaSession;
+    expect(validateClientEvent({ type: 'session.update', session: untyped }).join('\n')).toContain('session.type is missing');
+  });
+
+  it('rejects a beta-only field in response.create', () => {
+    expect(validateClientEvent({ type: 'response.create', response: { modalities: ['audio'] } })).toContain(
+      'response.modalities is a beta-only field (not part of the GA interface)',
+    );
+  });
+
+  it('names what is wrong with a malformed event', () => {
+    expect(validateClientEvent({ type: 'input_audio_buffer.append', audio: 42 }).join('\n')).toContain('/audio must be string');
+    expect(validateClientEvent({ type: 'conversation.item.truncate', item_id: 'i1' }).join('\n')).toContain('content_index');
+    expect(validateClientEvent({ type: 'session.create' })).toEqual(['unknown client event type "session.create"']);
+    expect(validateClientEvent('not an object')).toEqual(['event is not a JSON object']);
+  });
+});
+
+describe('validateServerEvent', () => {
+  it('accepts a GA server event and refuses its beta name', () => {
+    const delta = { type: 'response.output_audio.delta', event_id: 'e1', response_id: 'r1', item_id: 'i1', output_index: 0, content_index: 0, delta: 'AAAA' };
+    expect(validateServerEvent(delta)).toEqual([]);
+    expect(validateServerEvent({ ...delta, type: 'response.audio.delta' })).toEqual(['unknown server event type "response.audio.delta"']);
+  });
+
+  it('refuses a server event missing a required field', () => {
+    expect(validateServerEvent({ type: 'error', event_id: 'e1', error: { type: 'server_error' } }).join('\n')).toContain('message');
+  });
+
+  it('accepts a nullable field as null (OpenAPI nullable rewritten for JSON Schema)', () => {
+    const session = { type: 'realtime', object: 'realtime.session', id: 's1', tracing: null };
+    expect(validateServerEvent({ type: 'session.created', event_id: 'e1', session })).toEqual([]);
+    expect(validateClientEvent({ type: 'session.update', session: { type: 'realtime', tracing: null } })).toEqual([]);
+  });
+});
