@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { CallRegistry } from './call/call-registry.js';
 import { loadConfig, type AppConfig, type Env } from './config/index.js';
 import { createRootLogger, NestLoggerAdapter } from './logging/index.js';
 
@@ -21,6 +22,11 @@ export interface RunningApp {
   /** Port actually bound (PORT=0 picks a free one). */
   port: number;
   close(): Promise<void>;
+  /**
+   * Graceful drain: readiness turns 503 and new calls are refused at once; live calls go on
+   * until they end or SHUTDOWN_GRACE_MS passes (then they are told and closed); then the app closes.
+   */
+  drainAndClose(): Promise<{ terminated: number }>;
 }
 
 /** Builds, configures and starts listening: the one start path for main.ts and the e2e tests. */
@@ -32,9 +38,29 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     // The HTTP stream transport reads raw request bodies itself; no parser may buffer them.
     bodyParser: false,
   });
-  app.enableShutdownHooks();
   await app.listen(config.server.port, config.server.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   logger.info({ port, upstream: config.openai.realtimeUrl, model: config.openai.model }, 'avr-sts-openai listening');
-  return { app, config, logger, port, close: () => app.close() };
+  const drainAndClose = async () => {
+    const registry = app.get(CallRegistry);
+    logger.info({ activeCalls: registry.size, graceMs: config.server.shutdownGraceMs }, 'draining: refusing new calls');
+    const result = await registry.drain(config.server.shutdownGraceMs);
+    // Calls cut at the end of the grace have just been sent their close; let it reach them.
+    if (result.terminated > 0) await new Promise((r) => setTimeout(r, 250));
+    logger.info({ terminated: result.terminated }, 'drained: closing');
+    await close();
+    return result;
+  };
+  const close = async () => {
+    // Calls are ended before the server closes; a client that still holds a socket open after
+    // that gets two seconds, then the socket is cut so shutdown cannot hang.
+    const server = app.getHttpServer() as import('node:http').Server;
+    const force = setTimeout(() => server.closeAllConnections(), 2000);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(force);
+    }
+  };
+  return { app, config, logger, port, close, drainAndClose };
 }

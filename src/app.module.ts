@@ -4,13 +4,24 @@ import { CallModule } from './call/call.module.js';
 import { AppConfigModule, type AppConfig } from './config/index.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/index.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { HttpTransportModule } from './transport/http/http.module.js';
+import { WsTransportModule } from './transport/ws/ws.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), LoggingModule.forRoot(logger), CallModule, HealthModule],
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        MetricsModule,
+        CallModule,
+        HealthModule,
+        WsTransportModule,
+        HttpTransportModule,
+      ],
     };
   }
 }

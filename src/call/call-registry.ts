@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 
 export type Transport = 'ws' | 'http';
@@ -15,7 +15,7 @@ export type Admission = { ok: true } | { ok: false; reason: 'draining' | 'full';
 
 /** The live calls of this process: admission against the limit, drain on shutdown. */
 @Injectable()
-export class CallRegistry {
+export class CallRegistry implements BeforeApplicationShutdown {
   private readonly calls = new Set<LiveCall>();
   private draining = false;
   private idleWaiters: Array<() => void> = [];
@@ -59,6 +59,12 @@ export class CallRegistry {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  /** The app is closing (after a drain, or in tests): no call may outlive it. */
+  beforeApplicationShutdown(): void {
+    this.draining = true;
+    for (const c of [...this.calls]) c.terminate('service stopped');
   }
 
   /** Stops admitting calls. Resolves when every live call has ended, or terminates them after graceMs. */

@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AudioModule } from '../audio/audio.module.js';
+import { InstructionsModule } from '../instructions/instructions.module.js';
+import { RealtimeModule } from '../realtime/realtime.module.js';
 import { CallRegistry } from './call-registry.js';
+import { CallService } from './call.service.js';
 
 @Module({
-  providers: [CallRegistry],
-  exports: [CallRegistry],
+  imports: [RealtimeModule, InstructionsModule, AudioModule],
+  providers: [CallRegistry, CallService],
+  exports: [CallRegistry, CallService],
 })
 export class CallModule {}

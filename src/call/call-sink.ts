@@ -1,0 +1,37 @@
+/** How a call ended; the transport maps it to its wire (close code, response end, status). */
+export type CallOutcome =
+  | 'completed'
+  | 'hangup_tool'
+  | 'transferred'
+  | 'caller_hung_up'
+  | 'upstream_failed'
+  | 'refused'
+  | 'drained'
+  | 'error';
+
+export interface CallEnd {
+  outcome: CallOutcome;
+  /** Human-readable cause, for logs and call records. */
+  reason: string;
+  /** Told to the caller's side before the end, when set. */
+  clientMessage?: string;
+}
+
+/**
+ * What a call session needs of its transport: the only way call logic reaches AVR core.
+ * The WebSocket gateway and the HTTP controller each implement it.
+ */
+export interface CallSink {
+  /** One 20 ms frame (320 bytes) of 8 kHz 16-bit agent audio. */
+  audio(frame: Buffer): void;
+  transcript(role: 'user' | 'agent', text: string): void;
+  /** The caller started talking over the agent: drop agent audio not yet played. */
+  interruption(): void;
+  error(message: string): void;
+  /** The call is over; release the connection. Called exactly once. */
+  end(end: CallEnd): void;
+  /** The upstream session is configured and audio flows (HTTP starts its response here). */
+  ready?(): void;
+  /** Agent audio handed to the transport and not yet taken by the client (back-pressure). */
+  readonly bufferedBytes: number;
+}

@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { AudioFactory } from '../audio/index.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { InstructionsService } from '../instructions/instructions.service.js';
+import { ROOT_LOGGER } from '../logging/index.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { RealtimeClientFactory } from '../realtime/realtime-client.factory.js';
+import { CallRegistry, type Admission } from './call-registry.js';
+import { CallSession, type CallDeps, type CallInfo } from './call-session.js';
+import type { CallSink } from './call-sink.js';
+
+/** Where transports get calls from: admission, then a CallSession wired to the shared services. */
+@Injectable()
+export class CallService {
+  private readonly deps: CallDeps;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+    readonly registry: CallRegistry,
+    clients: RealtimeClientFactory,
+    instructions: InstructionsService,
+    audio: AudioFactory,
+    metrics: MetricsService,
+  ) {
+    this.deps = { config, logger, registry, clients, instructions, audio, metrics };
+  }
+
+  admit(): Admission {
+    return this.registry.admit();
+  }
+
+  /** Creates and starts a call; the session reports everything else through the sink. */
+  open(info: CallInfo, sink: CallSink): CallSession {
+    const session = new CallSession(info, sink, this.deps);
+    void session.start().catch((err: unknown) => {
+      session.log.error({ err }, 'call failed to start');
+      session.end({ outcome: 'error', reason: 'internal error at call start', clientMessage: 'internal error' });
+    });
+    return session;
+  }
+}

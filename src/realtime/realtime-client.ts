@@ -1,0 +1,156 @@
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import type { Logger } from 'pino';
+import { normaliseEventType, type ServerEvent } from './realtime-events.js';
+import type { UpstreamTarget } from './upstream-target.js';
+import { failureFromHttpStatus, failureFromSocketError, type UpstreamFailure } from './upstream-failure.js';
+
+export interface RealtimeClientHandlers {
+  onEvent(event: ServerEvent): void;
+  /** Called once when an open connection is lost (not after close() was called by us). */
+  onLost(failure: UpstreamFailure): void;
+}
+
+const MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
+
+/**
+ * One upstream Realtime connection of one call. Knows OpenAI's wire protocol and nothing of AVR:
+ * it opens, sends events, hands parsed events (with beta names read as GA ones) to its handlers,
+ * and reports how the connection failed or was lost.
+ */
+export class RealtimeClient {
+  private ws: WebSocket | undefined;
+  private closedByUs = false;
+  private lostReported = false;
+  private malformed = 0;
+  readonly openedAt = Date.now();
+
+  constructor(
+    private readonly target: UpstreamTarget,
+    private readonly connectTimeoutMs: number,
+    private readonly logger: Logger,
+    private readonly handlers: RealtimeClientHandlers,
+  ) {}
+
+  /**
+   * Opens the connection and waits for the server's first event (session.created): an upstream
+   * that accepts and then says nothing is as dead as one that refuses.
+   */
+  connect(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const ws = new WebSocket(this.target.url, {
+        headers: this.target.headers,
+        handshakeTimeout: this.connectTimeoutMs,
+        perMessageDeflate: false,
+        maxPayload: MAX_UPSTREAM_MESSAGE,
+      });
+      this.ws = ws;
+      const timer = setTimeout(() => fail({ kind: 'timeout', message: `upstream did not answer within ${this.connectTimeoutMs} ms`, retryable: true }), this.connectTimeoutMs);
+      const fail = (failure: UpstreamFailure) => {
+        if (settled) return;
+        settled = true;
+        // The connect promise reports this failure; the socket's own error/close that follow are not a loss.
+        this.closedByUs = true;
+        clearTimeout(timer);
+        ws.removeAllListeners('message');
+        ws.terminate();
+        reject(failure);
+      };
+      ws.on('unexpected-response', (_req, res: IncomingMessage) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          if (body.length < 4096) body += c;
+        });
+        res.on('end', () => fail(failureFromHttpStatus(res.statusCode ?? 0, body)));
+        res.on('error', () => fail(failureFromHttpStatus(res.statusCode ?? 0, body)));
+      });
+      ws.on('error', (err: NodeJS.ErrnoException) => {
+        if (!settled) fail(failureFromSocketError(err));
+        else this.reportLost(failureFromSocketError(err));
+      });
+      ws.on('close', (code: number, reason: Buffer) => {
+        if (!settled) {
+          fail({ kind: 'closed', status: code, message: `upstream closed during connect (${code} ${reason.toString()})`.trim(), retryable: true });
+          return;
+        }
+        this.reportLost({ kind: 'closed', status: code, message: `upstream closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`, retryable: true });
+      });
+      ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+        const event = this.parse(data, isBinary);
+        if (!event) return;
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          resolve();
+        }
+        this.handlers.onEvent(event);
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a client event; false when the connection is not open (the event is dropped). */
+  send(event: object): boolean {
+    return this.sendRaw(JSON.stringify(event));
+  }
+
+  sendRaw(json: string): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(json);
+    return true;
+  }
+
+  /** Appends caller audio (already in the session's input format), without a JSON encoder pass. */
+  appendAudio(audio: Uint8Array): boolean {
+    const b64 = Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength).toString('base64');
+    return this.sendRaw(`{"type":"input_audio_buffer.append","audio":"${b64}"}`);
+  }
+
+  close(): void {
+    this.closedByUs = true;
+    const ws = this.ws;
+    if (!ws) return;
+    ws.removeAllListeners('message');
+    if (ws.readyState === WebSocket.OPEN) {
+      ws.close(1000, 'call ended');
+      // A peer that never completes the closing handshake must not hold the socket.
+      const timer = setTimeout(() => ws.terminate(), 1000);
+      ws.once('close', () => clearTimeout(timer));
+    } else {
+      ws.terminate();
+    }
+  }
+
+  private reportLost(failure: UpstreamFailure): void {
+    if (this.closedByUs || this.lostReported) return;
+    this.lostReported = true;
+    this.handlers.onLost(failure);
+  }
+
+  private parse(data: WebSocket.RawData, isBinary: boolean): ServerEvent | undefined {
+    let event: unknown;
+    try {
+      event = isBinary ? undefined : JSON.parse(data.toString());
+    } catch {
+      event = undefined;
+    }
+    if (typeof event !== 'object' || event === null || typeof (event as ServerEvent).type !== 'string') {
+      // Logged once per call and then counted, so a broken upstream cannot flood the log.
+      if (this.malformed++ === 0) this.logger.warn({ upstream: this.target.display }, 'malformed event from upstream ignored');
+      return undefined;
+    }
+    const e = event as ServerEvent;
+    e.type = normaliseEventType(e.type);
+    return e;
+  }
+
+  get malformedEvents(): number {
+    return this.malformed;
+  }
+}

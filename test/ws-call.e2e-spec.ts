@@ -1,0 +1,179 @@
+import { FakeRealtimeServer, type FakeConnection } from './support/fake-realtime-server.js';
+import { AvrWsClient, sineFrame } from './support/avr-client.js';
+import { startTestApp, type TestApp } from './support/app.js';
+import { CallRegistry } from '../src/call/call-registry.js';
+
+/** The WebSocket transport end to end: real app, real sockets, the fake upstream as the only stand-in. */
+describe('WebSocket calls', () => {
+  let fake: FakeRealtimeServer;
+  let app: TestApp;
+  const clients: AvrWsClient[] = [];
+
+  async function call(uuid: string, query = ''): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
+    const client = await AvrWsClient.connect(`${app.wsUrl}/${query}`);
+    clients.push(client);
+    const next = fake.connections.length;
+    client.init(uuid);
+    const upstream = await fake.waitForConnection(next);
+    await upstream.waitFor('session.update');
+    return { client, upstream };
+  }
+
+  beforeAll(async () => {
+    fake = await FakeRealtimeServer.start();
+    app = await startTestApp({
+      OPENAI_REALTIME_URL: fake.url,
+      OPENAI_API_KEY: 'sk-test-key-never-logged',
+      OPENAI_INSTRUCTIONS: 'You are the test agent. Be brief.',
+      OPENAI_VOICE: 'cedar',
+      OPENAI_LANGUAGE: 'it',
+      OPENAI_VAD_SILENCE_MS: '700',
+    });
+  });
+
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+    expect(fake.invalidEvents).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await fake.close();
+  });
+
+  it('configures the upstream session from settings and the resolved instructions', async () => {
+    const { upstream } = await call('call-settings');
+    const update = await upstream.waitFor('session.update');
+    expect(update.session).toMatchObject({
+      type: 'realtime',
+      model: 'gpt-realtime-2.1',
+      instructions: 'You are the test agent. Be brief.',
+      output_modalities: ['audio'],
+      reasoning: { effort: 'low' },
+      audio: {
+        input: {
+          format: { type: 'audio/pcm', rate: 24000 },
+          transcription: { model: 'gpt-4o-mini-transcribe', language: 'it' },
+          turn_detection: { type: 'server_vad', silence_duration_ms: 700, interrupt_response: true },
+        },
+        output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'cedar' },
+      },
+    });
+    expect(update.session.temperature).toBeUndefined();
+    expect(upstream.url).toContain('model=gpt-realtime-2.1');
+    expect(upstream.headers.authorization).toBe('Bearer sk-test-key-never-logged');
+  });
+
+  it('sends each 20 ms caller frame upstream as exactly 960 bytes of 24 kHz PCM', async () => {
+    const { client, upstream } = await call('call-audio-in');
+    for (let i = 0; i < 5; i++) client.sendAudio(sineFrame(440, 8000, i * 160));
+    await upstream.waitFor('input_audio_buffer.append', () => upstream.count('input_audio_buffer.append') >= 5);
+    const appends = upstream.received.filter((e) => e.type === 'input_audio_buffer.append');
+    expect(appends.map((e) => Buffer.from(e.audio, 'base64').length)).toEqual([960, 960, 960, 960, 960]);
+  });
+
+  it('delivers a scripted response as whole 320-byte frames, in order, nothing lost', async () => {
+    const { client, upstream } = await call('call-audio-out');
+    const sent = await upstream.sendResponse({ audioMs: 1000, transcript: 'Hello, how can I help?' });
+    await client.waitFor('transcript');
+    await client.until(() => client.agentAudio().bytes.length >= 16000, 5000, 'one second of agent audio');
+    const { bytes, frameSizes } = client.agentAudio();
+    expect(new Set(frameSizes)).toEqual(new Set([320]));
+    // 1000 ms at 8 kHz is 16000 bytes; the resampler's tail may add at most one more frame.
+    expect(bytes.length).toBeGreaterThanOrEqual(16000);
+    expect(bytes.length).toBeLessThanOrEqual(16320);
+    expect(sent.audio.length).toBe(48000);
+    expect(client.messages.find((m) => m.type === 'transcript')).toEqual({ type: 'transcript', role: 'agent', text: 'Hello, how can I help?' });
+  });
+
+  it('forwards the caller transcript', async () => {
+    const { client, upstream } = await call('call-user-transcript');
+    upstream.userTranscript('I would like to book a table.');
+    await client.until(() => client.count('transcript') === 1);
+    expect(client.messages.find((m) => m.type === 'transcript')).toEqual({ type: 'transcript', role: 'user', text: 'I would like to book a table.' });
+  });
+
+  it('on barge-in tells the client, stops the agent audio, cancels and truncates upstream', async () => {
+    const { client, upstream } = await call('call-barge-in');
+    const response = upstream.sendResponse({ audioMs: 3000, chunkMs: 100, paceMs: 50 });
+    await client.until(() => client.agentAudio().bytes.length >= 3200, 5000, '100 ms of agent audio');
+    upstream.speechStarted();
+    await client.waitFor('interruption');
+    const framesAtInterruption = client.count('audio');
+    const cancel = await upstream.waitFor('response.cancel');
+    const truncate = await upstream.waitFor('conversation.item.truncate');
+    await response;
+    await new Promise((r) => setTimeout(r, 100));
+    // Deltas the upstream sent after the barge-in never reach the caller.
+    expect(client.count('audio')).toBe(framesAtInterruption);
+    expect(cancel.type).toBe('response.cancel');
+    const sentMs = (framesAtInterruption * 20) as number;
+    expect(truncate.content_index).toBe(0);
+    expect(truncate.audio_end_ms).toBeGreaterThan(0);
+    expect(truncate.audio_end_ms).toBeLessThanOrEqual(sentMs);
+  });
+
+  it('keeps the call going after an upstream error event and tells the client', async () => {
+    const { client, upstream } = await call('call-error-event');
+    upstream.error('invalid_value', 'Invalid value for voice.');
+    const err = await client.waitFor('error');
+    expect(err.message).toContain('Invalid value for voice.');
+    await upstream.sendResponse({ audioMs: 200 });
+    await client.until(() => client.count('audio') >= 10, 5000, 'audio after the error');
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+  });
+
+  it('ends only the affected call when its upstream drops mid-response', async () => {
+    const a = await call('call-drop-a');
+    const b = await call('call-drop-b');
+    void a.upstream.sendResponse({ audioMs: 2000, chunkMs: 100, paceMs: 30 }).catch(() => undefined);
+    await a.client.until(() => a.client.count('audio') >= 5, 5000, 'audio before the drop');
+    a.upstream.drop();
+    const closed = await a.client.closed;
+    expect(closed.code).toBe(1011);
+    expect(a.client.messages.filter((m) => m.type === 'error').map((m) => m.message).join(' ')).toMatch(/upstream connection lost/);
+    await b.upstream.sendResponse({ audioMs: 400 });
+    await b.client.until(() => b.client.agentAudio().bytes.length >= 6400, 5000, 'the other call still answered');
+    expect(b.client.ws.readyState).toBe(b.client.ws.OPEN);
+  });
+
+  it('closes the upstream within a second of the caller hanging up, leaving no call behind', async () => {
+    const { client, upstream } = await call('call-hangup');
+    client.close();
+    const closed = await upstream.closed;
+    expect(closed.code).toBe(1000);
+    await waitUntil(() => app.app.get(CallRegistry).size === 0);
+  });
+});
+
+describe('WebSocket calls with a failing upstream', () => {
+  it.each([
+    ['refuses the connection', async () => 'ws://127.0.0.1:1', /connection refused/],
+    ['answers 401', async (fake: FakeRealtimeServer) => (fake.setMode({ refuseStatus: 401 }), fake.url), /HTTP 401/],
+  ])('ends the call with an error and close 1011 when the upstream %s', async (_what, url, pattern) => {
+    const fake = await FakeRealtimeServer.start();
+    const app = await startTestApp({ OPENAI_REALTIME_URL: await url(fake), OPENAI_API_KEY: 'sk-x' });
+    try {
+      const client = await AvrWsClient.connect(app.wsUrl);
+      client.init('call-upstream-fails');
+      const closed = await client.closed;
+      expect(closed.code).toBe(1011);
+      const errors = client.messages.filter((m) => m.type === 'error');
+      expect(errors.length).toBeGreaterThanOrEqual(1);
+      expect(errors[0].message).toMatch(pattern);
+      const failLine = app.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('upstream connect failed'));
+      expect(failLine).toMatchObject({ uuid: 'call-upstream-fails', level: 'error' });
+    } finally {
+      await app.close();
+      await fake.close();
+    }
+  });
+});
+
+async function waitUntil(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
