@@ -3,6 +3,7 @@ import type { AudioFactory } from '../audio/index.js';
 import type { AppConfig } from '../config/index.js';
 import type { InstructionsService } from '../instructions/instructions.service.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
+import type { ToolRegistry, ToolRunner } from '../tools/index.js';
 import type { RealtimeClient } from '../realtime/realtime-client.js';
 import type { RealtimeClientFactory } from '../realtime/realtime-client.factory.js';
 import { BENIGN_ERROR_CODES, type ServerEvent } from '../realtime/realtime-events.js';
@@ -29,6 +30,8 @@ export interface CallDeps {
   instructions: InstructionsService;
   audio: AudioFactory;
   metrics: MetricsService;
+  tools: ToolRegistry;
+  toolRunner: ToolRunner;
 }
 
 const MAX_PENDING_DTMF = 32;
@@ -59,6 +62,8 @@ export class CallSession implements LiveCall {
   private awaitingFirstFrame = false;
   readonly latenciesMs: number[] = [];
   private agentDoneWaiters: Array<() => void> = [];
+  /** Set when avr_hangup or avr_transfer succeeded: how the call is recorded when it then ends. */
+  private controlOutcome: 'hangup_tool' | 'transferred' | undefined;
   framesIn = 0;
   private readonly countFrameIn: { inc(): void };
   private readonly countFrameOut: { inc(): void };
@@ -119,7 +124,7 @@ export class CallSession implements LiveCall {
     this.instructionsText = resolved.text;
     this.instructionsSource = resolved.source;
     this.deps.metrics.instructionSources.labels(resolved.source).inc();
-    client.send(buildSessionUpdate(this.deps.config.openai, resolved.text, []));
+    client.send(buildSessionUpdate(this.deps.config.openai, resolved.text, this.deps.tools.definitions()));
     this.log.info(
       { instructionsSource: resolved.source, instructionsChars: resolved.text.length, connectMs: Date.now() - this.startedAt, keptBytes: this.caller.keptBytes },
       'upstream session configured',
@@ -152,7 +157,9 @@ export class CallSession implements LiveCall {
 
   /** The caller's side went away. */
   hangUp(): void {
-    this.end({ outcome: 'caller_hung_up', reason: 'caller hung up' });
+    const outcome = this.controlOutcome ?? 'caller_hung_up';
+    const reason = outcome === 'hangup_tool' ? 'agent hung up (avr_hangup)' : outcome === 'transferred' ? 'call transferred (avr_transfer)' : 'caller hung up';
+    this.end({ outcome, reason });
   }
 
   /**
@@ -274,6 +281,9 @@ export class CallSession implements LiveCall {
         return this.onTranscript('user', ev.transcript);
       case 'error':
         return this.onUpstreamError(ev);
+      case 'response.function_call_arguments.done':
+        void this.onFunctionCall(ev);
+        return;
       default:
         return;
     }
@@ -290,6 +300,42 @@ export class CallSession implements LiveCall {
       this.queuedResponse = undefined;
       this.requestResponse(Object.keys(next).length ? next : undefined);
     }
+  }
+
+  /**
+   * The model called a tool: run it (call-control tools only once the agent's last words have
+   * played, bounded), give the model the result, and let it speak again unless the call is over.
+   */
+  private async onFunctionCall(ev: ServerEvent): Promise<void> {
+    const callId = String(ev.call_id ?? '');
+    const name = String(ev.name ?? '');
+    const rawArguments = typeof ev.arguments === 'string' ? ev.arguments : JSON.stringify(ev.arguments ?? {});
+    if (this.deps.tools.get(name)?.control) await this.waitForAgentQuiet(this.deps.config.tools.callControlWaitMs);
+    if (this.ended) return;
+    const result = await this.deps.toolRunner.run({ uuid: this.uuid, name, rawArguments, metadata: this.info.metadata, logger: this.log });
+    this.deps.metrics.toolCalls.labels(name, result.ok ? 'ok' : 'error').inc();
+    this.conversation.add({
+      role: 'tool',
+      text: `${name} -> ${result.output}`,
+      at: Date.now(),
+      tool: { name, arguments: result.arguments, durationMs: result.durationMs, ...(result.ok ? { result: result.output } : { error: result.error }) },
+    });
+    if (this.ended) return;
+    this.client?.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output: result.output } });
+    if (result.ok && result.control) {
+      // The call is being hung up or handed over: the model must not start talking again.
+      this.controlOutcome = result.control === 'hangup' ? 'hangup_tool' : 'transferred';
+      return;
+    }
+    this.requestResponse();
+  }
+
+  /** Waits for the response in progress to end and its audio to have played out at the caller's end. */
+  private async waitForAgentQuiet(maxMs: number): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    await this.waitForAgentDone(maxMs);
+    const playout = Math.min(this.agent.playoutRemainingMs(), deadline - Date.now());
+    if (playout > 0 && !this.ended) await new Promise<void>((resolve) => setTimeout(resolve, playout));
   }
 
   private releaseAgentDoneWaiters(): void {

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { AudioModule } from '../audio/audio.module.js';
 import { InstructionsModule } from '../instructions/instructions.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
+import { ToolsModule } from '../tools/tools.module.js';
 import { CallRegistry } from './call-registry.js';
 import { CallService } from './call.service.js';
 
 @Module({
-  imports: [RealtimeModule, InstructionsModule, AudioModule],
+  imports: [RealtimeModule, InstructionsModule, AudioModule, ToolsModule],
   providers: [CallRegistry, CallService],
   exports: [CallRegistry, CallService],
 })

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { InstructionsService } from '../instructions/instructions.service.js';
 import { ROOT_LOGGER } from '../logging/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { ToolRegistry, ToolRunner } from '../tools/index.js';
 import { RealtimeClientFactory } from '../realtime/realtime-client.factory.js';
 import { CallRegistry, type Admission } from './call-registry.js';
 import { CallSession, type CallDeps, type CallInfo } from './call-session.js';
@@ -23,8 +24,10 @@ export class CallService {
     instructions: InstructionsService,
     audio: AudioFactory,
     metrics: MetricsService,
+    tools: ToolRegistry,
+    toolRunner: ToolRunner,
   ) {
-    this.deps = { config, logger, registry, clients, instructions, audio, metrics };
+    this.deps = { config, logger, registry, clients, instructions, audio, metrics, tools, toolRunner };
   }
 
   admit(): Admission {

@@ -1,0 +1,57 @@
+import { loadConfig } from '../config/index.js';
+import { validateClientEvent } from '../../test/support/realtime-schema.js';
+import { buildSessionUpdate, isReasoningModel } from './session-update.js';
+
+function openai(env: Record<string, string>) {
+  return loadConfig({ OPENAI_REALTIME_URL: 'simulator', ...env }).openai;
+}
+
+describe('buildSessionUpdate', () => {
+  it('gives the 2.x reasoning models reasoning effort and no temperature', () => {
+    const ev = buildSessionUpdate(openai({ OPENAI_MODEL: 'gpt-realtime-2.1-mini', OPENAI_REASONING_EFFORT: 'medium' }), 'x', []);
+    expect(ev.session).toMatchObject({ model: 'gpt-realtime-2.1-mini', reasoning: { effort: 'medium' } });
+    expect((ev.session as { temperature?: number }).temperature).toBeUndefined();
+    expect(validateClientEvent(ev)).toEqual([]);
+  });
+
+  it('sends temperature, as the AVR connector does, for the non-reasoning models', () => {
+    const ev = buildSessionUpdate(openai({ OPENAI_MODEL: 'gpt-realtime-1.5', OPENAI_TEMPERATURE: '0.7' }), 'x', []);
+    expect(ev.session).toMatchObject({ temperature: 0.7 });
+    expect((ev.session as { reasoning?: unknown }).reasoning).toBeUndefined();
+    expect(isReasoningModel('gpt-realtime-2')).toBe(true);
+    expect(isReasoningModel('gpt-realtime-1.5')).toBe(false);
+  });
+
+  it('asks for G.711 mu-law both ways in pcmu mode', () => {
+    const ev = buildSessionUpdate(openai({ OPENAI_AUDIO_FORMAT: 'pcmu' }), 'x', []);
+    const session = ev.session as { audio: { input: { format: unknown }; output: { format: unknown } } };
+    expect(session.audio.input.format).toEqual({ type: 'audio/pcmu' });
+    expect(session.audio.output.format).toEqual({ type: 'audio/pcmu' });
+    expect(validateClientEvent(ev)).toEqual([]);
+  });
+
+  it('maps turn detection settings', () => {
+    const none = buildSessionUpdate(openai({ OPENAI_TURN_DETECTION: 'none' }), 'x', []);
+    expect((none.session as { audio: { input: { turn_detection: unknown } } }).audio.input.turn_detection).toBeNull();
+    const semantic = buildSessionUpdate(openai({ OPENAI_TURN_DETECTION: 'semantic_vad', OPENAI_TURN_DETECTION_EAGERNESS: 'high' }), 'x', []);
+    expect((semantic.session as { audio: { input: { turn_detection: unknown } } }).audio.input.turn_detection).toMatchObject({
+      type: 'semantic_vad',
+      eagerness: 'high',
+    });
+    expect(validateClientEvent(none)).toEqual([]);
+    expect(validateClientEvent(semantic)).toEqual([]);
+  });
+
+  it('offers remote MCP servers as mcp tools next to the function tools', () => {
+    const env = {
+      OPENAI_MCP_SERVERS: JSON.stringify([{ server_label: 'crm', server_url: 'https://mcp.example.com/sse', allowed_tools: ['find_customer'], headers: { 'X-Key': 'k' } }]),
+    };
+    const fn = { type: 'function' as const, name: 'order_status', description: 'd', parameters: { type: 'object', properties: {} } };
+    const ev = buildSessionUpdate(openai(env), 'x', [fn]);
+    expect(ev.session.tools).toEqual([
+      fn,
+      { type: 'mcp', server_label: 'crm', server_url: 'https://mcp.example.com/sse', allowed_tools: ['find_customer'], headers: { 'X-Key': 'k' }, require_approval: 'never' },
+    ]);
+    expect(validateClientEvent(ev)).toEqual([]);
+  });
+});
