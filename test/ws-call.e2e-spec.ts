@@ -28,6 +28,7 @@ describe('WebSocket calls', () => {
       OPENAI_VOICE: 'cedar',
       OPENAI_LANGUAGE: 'it',
       OPENAI_VAD_SILENCE_MS: '700',
+      UPSTREAM_RECONNECT_BASE_MS: '20',
     });
   });
 
@@ -123,15 +124,20 @@ describe('WebSocket calls', () => {
     expect(client.ws.readyState).toBe(client.ws.OPEN);
   });
 
-  it('ends only the affected call when its upstream drops mid-response', async () => {
+  it('ends only the affected call when its upstream drops mid-response and cannot be reopened', async () => {
     const a = await call('call-drop-a');
     const b = await call('call-drop-b');
     void a.upstream.sendResponse({ audioMs: 2000, chunkMs: 100, paceMs: 30 }).catch(() => undefined);
     await a.client.until(() => a.client.count('audio') >= 5, 5000, 'audio before the drop');
+    const upgradesBefore = fake.upgrades.length;
+    fake.setMode({ refuseStatus: 503 });
     a.upstream.drop();
     const closed = await a.client.closed;
+    fake.setMode('accept');
     expect(closed.code).toBe(1011);
-    expect(a.client.messages.filter((m) => m.type === 'error').map((m) => m.message).join(' ')).toMatch(/upstream connection lost/);
+    // One try at once and three retries with back-off (UPSTREAM_RECONNECT_ATTEMPTS=3), then the call ends.
+    expect(fake.upgrades.length - upgradesBefore).toBe(4);
+    expect(a.client.messages.filter((m) => m.type === 'error').map((m) => m.message).join(' ')).toMatch(/HTTP 503/);
     await b.upstream.sendResponse({ audioMs: 400 });
     await b.client.until(() => b.client.agentAudio().bytes.length >= 6400, 5000, 'the other call still answered');
     expect(b.client.ws.readyState).toBe(b.client.ws.OPEN);

@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
 import type { AudioFactory } from '../audio/index.js';
 import type { AppConfig } from '../config/index.js';
-import type { InstructionsService } from '../instructions/instructions.service.js';
+import type { InstructionsService, ResolvedInstructions } from '../instructions/instructions.service.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ToolRegistry, ToolRunner } from '../tools/index.js';
 import type { RealtimeClient } from '../realtime/realtime-client.js';
 import type { RealtimeClientFactory } from '../realtime/realtime-client.factory.js';
-import { BENIGN_ERROR_CODES, type ServerEvent } from '../realtime/realtime-events.js';
+import { BENIGN_ERROR_CODES, FATAL_ERROR_CODES, type ServerEvent } from '../realtime/realtime-events.js';
 import { buildSessionUpdate } from '../realtime/session-update.js';
 import type { UpstreamFailure } from '../realtime/upstream-failure.js';
+import { addUsage, emptyUsage } from './call-record-input.js';
+import { backoffMs, CONTINUE_AFTER_SWITCH, replayEvents, type SwitchCause } from './continuity.js';
 import { AgentAudioPath } from './agent-audio.js';
 import type { CallRegistry, LiveCall, Transport } from './call-registry.js';
 import type { CallEnd, CallSink } from './call-sink.js';
@@ -35,6 +37,12 @@ export interface CallDeps {
 }
 
 const MAX_PENDING_DTMF = 32;
+/** How often a due session rotation looks again for a quiet moment between turns. */
+const ROTATION_RETRY_MS = 500;
+
+function isUpstreamFailure(err: unknown): err is UpstreamFailure {
+  return typeof err === 'object' && err !== null && 'kind' in err && 'retryable' in err;
+}
 
 /**
  * One phone call, whatever the transport: opens the upstream while instructions resolve, moves
@@ -62,6 +70,16 @@ export class CallSession implements LiveCall {
   private awaitingFirstFrame = false;
   readonly latenciesMs: number[] = [];
   private agentDoneWaiters: Array<() => void> = [];
+  private firstInstructions: Promise<ResolvedInstructions> | undefined;
+  private switching = false;
+  private callerSpeaking = false;
+  private rotateTimer: NodeJS.Timeout | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private wakeSleeper: (() => void) | undefined;
+  private itemsReplayed = 0;
+  /** Upstream sessions opened after the first. */
+  reconnects = 0;
+  readonly usage = emptyUsage();
   /** Set when avr_hangup or avr_transfer succeeded: how the call is recorded when it then ends. */
   private controlOutcome: 'hangup_tool' | 'transferred' | undefined;
   framesIn = 0;
@@ -102,40 +120,144 @@ export class CallSession implements LiveCall {
     this.deps.registry.add(this);
     this.deps.metrics.activeCalls.labels(this.transport).inc();
     this.log.info({ metadata: this.info.metadata }, 'call started');
-    const instructions = this.deps.instructions.resolve(this.uuid, this.log);
-    let client: RealtimeClient;
-    try {
-      client = this.deps.clients.create(this.log, {
-        onEvent: (ev) => this.onUpstreamEvent(ev),
-        onLost: (failure) => this.onUpstreamLost(failure),
-      });
-      this.client = client;
-      await client.connect();
-      this.deps.metrics.upstreamConnect.observe((Date.now() - client.openedAt) / 1000);
-    } catch (err) {
-      const failure = err as UpstreamFailure;
-      this.countUpstreamError(failure);
-      this.log.error({ kind: failure.kind, status: failure.status, code: failure.code }, `upstream connect failed: ${failure.message}`);
-      this.end({ outcome: 'upstream_failed', reason: failure.message, clientMessage: failure.message });
-      return;
-    }
-    const resolved = await instructions;
-    if (this.ended) return;
-    this.instructionsText = resolved.text;
-    this.instructionsSource = resolved.source;
-    this.deps.metrics.instructionSources.labels(resolved.source).inc();
-    client.send(buildSessionUpdate(this.deps.config.openai, resolved.text, this.deps.tools.definitions()));
+    this.firstInstructions = this.deps.instructions.resolve(this.uuid, this.log);
+    if (!(await this.establish(undefined))) return;
     this.log.info(
-      { instructionsSource: resolved.source, instructionsChars: resolved.text.length, connectMs: Date.now() - this.startedAt, keptBytes: this.caller.keptBytes },
+      { instructionsSource: this.instructionsSource, instructionsChars: this.instructionsText.length, connectMs: Date.now() - this.startedAt, keptBytes: this.caller.keptBytes },
       'upstream session configured',
     );
-    this.caller.attach((audio) => client.appendAudio(audio));
     this.sink.ready?.();
     for (const digit of this.pendingDtmf.splice(0)) this.sendDtmf(digit);
     const greeting = this.deps.config.openai.greeting;
     if (greeting) {
-      this.requestResponse({ instructions: `${resolved.text}\n\nStart the call now by greeting the caller: ${greeting}` });
+      this.requestResponse({ instructions: `${this.instructionsText}\n\nStart the call now by greeting the caller: ${greeting}` });
     }
+  }
+
+  /**
+   * Opens and configures an upstream session, retrying with back-off what can heal. On a switch
+   * the same session settings are sent and the conversation so far is replayed as text. Ends the
+   * call (and returns false) when no session could be had.
+   */
+  private async establish(cause: SwitchCause | undefined): Promise<boolean> {
+    const { maxReconnectAttempts, reconnectBaseMs } = this.deps.config.continuity;
+    const attempts = 1 + maxReconnectAttempts;
+    let failure: UpstreamFailure | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) await this.sleep(backoffMs(attempt - 1, reconnectBaseMs));
+      if (this.ended) return false;
+      let client: RealtimeClient;
+      try {
+        client = this.createClient();
+        await client.connect();
+      } catch (err) {
+        if (this.ended) return false;
+        failure = isUpstreamFailure(err) ? err : { kind: 'network', message: String(err), retryable: false };
+        this.countUpstreamError(failure);
+        if (!failure.retryable || attempt === attempts) break;
+        this.log.warn({ attempt, of: attempts, kind: failure.kind, status: failure.status }, `upstream connect attempt failed, retrying: ${failure.message}`);
+        continue;
+      }
+      this.deps.metrics.upstreamConnect.observe((Date.now() - client.openedAt) / 1000);
+      await this.configure(client, cause);
+      return !this.ended;
+    }
+    const message = failure?.message ?? 'upstream unavailable';
+    this.log.error({ cause: cause ?? 'start', attempts }, `upstream connect failed: ${message}`);
+    this.end({ outcome: 'upstream_failed', reason: message, clientMessage: message });
+    return false;
+  }
+
+  private createClient(): RealtimeClient {
+    const client: RealtimeClient = this.deps.clients.create(this.log, {
+      // Events of a replaced session are stale: only the current client speaks for the call.
+      onEvent: (ev) => client === this.client && this.onUpstreamEvent(ev),
+      onLost: (failure) => client === this.client && this.onUpstreamLost(failure),
+    });
+    this.client = client;
+    return client;
+  }
+
+  private async configure(client: RealtimeClient, cause: SwitchCause | undefined): Promise<void> {
+    const resolved =
+      cause === undefined
+        ? await this.firstInstructions!
+        : this.deps.config.continuity.reresolveInstructions
+          ? await this.deps.instructions.resolve(this.uuid, this.log)
+          : { text: this.instructionsText, source: this.instructionsSource };
+    if (this.ended) return;
+    if (cause === undefined) this.deps.metrics.instructionSources.labels(resolved.source).inc();
+    this.instructionsText = resolved.text;
+    this.instructionsSource = resolved.source;
+    client.send(buildSessionUpdate(this.deps.config.openai, resolved.text, this.deps.tools.definitions()));
+    if (cause !== undefined) {
+      const replay = replayEvents(this.conversation.recent(this.deps.config.continuity.replayBudgetChars));
+      for (const ev of replay) client.send(ev);
+      this.itemsReplayed = replay.length;
+    }
+    this.caller.attach((audio) => client.appendAudio(audio));
+    this.scheduleRotation();
+  }
+
+  /**
+   * Moves the call to a new upstream session (drop, expiry, planned rotation): caller audio is
+   * kept meanwhile, the conversation is replayed, and an agent cut off mid-sentence goes on.
+   */
+  private async switchUpstream(cause: SwitchCause, failure?: UpstreamFailure): Promise<void> {
+    if (this.switching || this.ended) return;
+    if (failure && !failure.retryable) {
+      this.end({ outcome: 'upstream_failed', reason: failure.message, clientMessage: `upstream connection lost: ${failure.message}` });
+      return;
+    }
+    this.switching = true;
+    const lostAt = Date.now();
+    const old = this.client;
+    this.client = undefined;
+    old?.close();
+    this.caller.detach();
+    clearTimeout(this.rotateTimer);
+    const agentWasSpeaking = this.activeResponseId !== undefined;
+    if (agentWasSpeaking) this.agent.finish();
+    this.activeResponseId = undefined;
+    this.responseRequested = false;
+    this.droppingResponseId = undefined;
+    this.queuedResponse = undefined;
+    this.releaseAgentDoneWaiters();
+    const ok = await this.establish(cause);
+    this.switching = false;
+    if (!ok) return;
+    this.reconnects++;
+    this.deps.metrics.upstreamSwitches.labels(cause).inc();
+    this.log.info(
+      { cause, gapMs: Date.now() - lostAt, itemsReplayed: this.itemsReplayed, keptBytes: this.caller.keptBytes, reconnects: this.reconnects },
+      'upstream session replaced',
+    );
+    if (agentWasSpeaking) this.requestResponse({ instructions: `${this.instructionsText}\n\n${CONTINUE_AFTER_SWITCH}` });
+  }
+
+  /** Plans a switch to a fresh session before the upstream's session limit, taken between turns. */
+  private scheduleRotation(): void {
+    clearTimeout(this.rotateTimer);
+    const tryRotate = () => {
+      if (this.ended || this.switching) return;
+      if (this.activeResponseId || this.responseRequested || this.callerSpeaking) {
+        this.rotateTimer = setTimeout(tryRotate, ROTATION_RETRY_MS);
+        return;
+      }
+      void this.switchUpstream('rotation');
+    };
+    this.rotateTimer = setTimeout(tryRotate, this.deps.config.continuity.rotateAfterMs);
+  }
+
+  /** A wait that the end of the call cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.sleepTimer = setTimeout(() => {
+        this.wakeSleeper = undefined;
+        resolve();
+      }, ms);
+      this.wakeSleeper = resolve;
+    });
   }
 
   /** Caller audio: 8 kHz 16-bit little-endian PCM, any byte count (re-aligned across chunks). */
@@ -148,7 +270,7 @@ export class CallSession implements LiveCall {
 
   dtmf(digit: string): void {
     if (this.ended) return;
-    if (!this.client?.isOpen || !this.instructionsSource) {
+    if (!this.client?.isOpen || !this.instructionsSource || this.switching) {
       if (this.pendingDtmf.length < MAX_PENDING_DTMF) this.pendingDtmf.push(digit);
       return;
     }
@@ -195,6 +317,9 @@ export class CallSession implements LiveCall {
     this.ended = end;
     this.caller.detach();
     this.client?.close();
+    clearTimeout(this.rotateTimer);
+    clearTimeout(this.sleepTimer);
+    this.wakeSleeper?.();
     this.releaseAgentDoneWaiters();
     this.deps.registry.remove(this);
     this.deps.metrics.activeCalls.labels(this.transport).dec();
@@ -272,6 +397,7 @@ export class CallSession implements LiveCall {
       case 'input_audio_buffer.speech_started':
         return this.onCallerSpeechStarted();
       case 'input_audio_buffer.speech_stopped':
+        this.callerSpeaking = false;
         this.callerStoppedAt = Date.now();
         this.awaitingFirstFrame = true;
         return;
@@ -290,7 +416,8 @@ export class CallSession implements LiveCall {
   }
 
   private onResponseDone(ev: ServerEvent): void {
-    const response = ev.response as { id?: string; status?: string } | undefined;
+    const response = ev.response as { id?: string; status?: string; usage?: unknown } | undefined;
+    addUsage(this.usage, response?.usage);
     if (response?.id && response.id === this.droppingResponseId) this.droppingResponseId = undefined;
     this.activeResponseId = undefined;
     this.responseRequested = false;
@@ -345,6 +472,7 @@ export class CallSession implements LiveCall {
   }
 
   private onCallerSpeechStarted(): void {
+    this.callerSpeaking = true;
     this.sink.interruption();
     const heard = this.agent.interrupt();
     if (this.activeResponseId) {
@@ -378,16 +506,21 @@ export class CallSession implements LiveCall {
     this.log.warn({ code, type: error.type }, `upstream error: ${error.message ?? 'no message'}`);
     this.deps.metrics.upstreamErrors.labels(code).inc();
     if (code === 'session_expired') {
-      this.end({ outcome: 'upstream_failed', reason: 'upstream session expired', clientMessage: 'upstream session expired' });
+      void this.switchUpstream('expired');
+      return;
+    }
+    if (FATAL_ERROR_CODES.has(code)) {
+      const reason = `upstream error (${code}): ${error.message ?? 'no message'}`;
+      this.end({ outcome: 'upstream_failed', reason, clientMessage: reason });
       return;
     }
     this.sink.error(`upstream error (${code}): ${error.message ?? 'no message'}`);
   }
 
   private onUpstreamLost(failure: UpstreamFailure): void {
-    this.log.error({ kind: failure.kind, status: failure.status }, `upstream lost: ${failure.message}`);
+    this.log.warn({ kind: failure.kind, status: failure.status }, `upstream lost: ${failure.message}`);
     this.countUpstreamError(failure);
-    this.end({ outcome: 'upstream_failed', reason: failure.message, clientMessage: `upstream connection lost: ${failure.message}` });
+    void this.switchUpstream('dropped', failure);
   }
 
   private countUpstreamError(failure: UpstreamFailure): void {

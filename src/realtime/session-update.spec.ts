@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/index.js';
 import { validateClientEvent } from '../../test/support/realtime-schema.js';
+import type { RealtimeSessionCreateRequest } from './realtime-events.js';
 import { buildSessionUpdate, isReasoningModel } from './session-update.js';
 
 function openai(env: Record<string, string>) {
@@ -48,7 +49,7 @@ describe('buildSessionUpdate', () => {
     };
     const fn = { type: 'function' as const, name: 'order_status', description: 'd', parameters: { type: 'object', properties: {} } };
     const ev = buildSessionUpdate(openai(env), 'x', [fn]);
-    expect(ev.session.tools).toEqual([
+    expect((ev.session as RealtimeSessionCreateRequest).tools).toEqual([
       fn,
       { type: 'mcp', server_label: 'crm', server_url: 'https://mcp.example.com/sse', allowed_tools: ['find_customer'], headers: { 'X-Key': 'k' }, require_approval: 'never' },
     ]);

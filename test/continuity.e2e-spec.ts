@@ -1,0 +1,149 @@
+import { FakeRealtimeServer, type FakeConnection } from './support/fake-realtime-server.js';
+import { AvrWsClient, sineFrame } from './support/avr-client.js';
+import { startTestApp, type TestApp } from './support/app.js';
+
+/** Calls outlive upstream drops, expiry and rotation: real app, real sockets, the fake upstream. */
+describe('call continuity', () => {
+  let fake: FakeRealtimeServer;
+  let app: TestApp;
+  const clients: AvrWsClient[] = [];
+
+  beforeAll(async () => {
+    fake = await FakeRealtimeServer.start();
+    app = await startTestApp({
+      OPENAI_REALTIME_URL: fake.url,
+      OPENAI_API_KEY: 'sk-continuity',
+      OPENAI_INSTRUCTIONS: 'You are the continuity agent.',
+      UPSTREAM_RECONNECT_BASE_MS: '300',
+    });
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+    fake.setMode('accept');
+    expect(fake.invalidEvents).toEqual([]);
+  });
+  afterAll(async () => {
+    await app.close();
+    await fake.close();
+  });
+
+  async function call(uuid: string): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
+    const client = await AvrWsClient.connect(app.wsUrl);
+    clients.push(client);
+    const next = fake.connections.length;
+    client.init(uuid);
+    const upstream = await fake.waitForConnection(next);
+    await upstream.waitFor('session.update');
+    return { client, upstream };
+  }
+
+  it('moves a dropped call to a new session with the same settings and the earlier turns, losing no caller audio', async () => {
+    const { client, upstream } = await call('continuity-drop');
+    upstream.userTranscript('My order number is A-17.');
+    await upstream.sendResponse({ audioMs: 200, transcript: 'Thanks, I found order A-17.' });
+    await client.until(() => client.count('transcript') === 2);
+    const firstUpdate = upstream.received.find((e) => e.type === 'session.update');
+
+    fake.setMode({ refuseStatus: 503 });
+    const next = fake.connections.length;
+    upstream.drop();
+    // The first reconnect is refused; caller audio keeps coming during the back-off.
+    await waitUntil(() => fake.upgrades.some((u, i) => i > 0 && typeof u.mode === 'object'));
+    const gapAudio = Buffer.concat(Array.from({ length: 10 }, (_, i) => sineFrame(500, 7000, i * 160)));
+    for (let i = 0; i < 10; i++) client.sendAudio(gapAudio.subarray(i * 320, (i + 1) * 320));
+    fake.setMode('accept');
+
+    const renewed = await fake.waitForConnection(next, 10000);
+    const update = await renewed.waitFor('session.update');
+    expect(update.session).toEqual(firstUpdate.session);
+    await waitUntil(() => renewed.audioBytesReceived() >= gapAudio.length * 3);
+    expect(renewed.audioBytesReceived()).toBe(gapAudio.length * 3);
+
+    const replayed = renewed.received.filter((e) => e.type === 'conversation.item.create');
+    expect(replayed.map((e) => [e.item.role, e.item.content[0].text])).toEqual([
+      ['user', 'My order number is A-17.'],
+      ['assistant', 'Thanks, I found order A-17.'],
+    ]);
+    expect(renewed.received.findIndex((e) => e.type === 'session.update')).toBeLessThan(
+      renewed.received.findIndex((e) => e.type === 'conversation.item.create'),
+    );
+    await renewed.sendResponse({ audioMs: 200 });
+    await client.until(() => client.agentAudio().bytes.length >= 3200 * 2, 5000, 'audio from the new session');
+    expect(client.count('error')).toBe(0);
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+    const line = app.logs.find((l) => l.uuid === 'continuity-drop' && l.msg === 'upstream session replaced');
+    expect(line).toMatchObject({ cause: 'dropped', itemsReplayed: 2, reconnects: 1 });
+    expect(typeof line!.gapMs).toBe('number');
+  });
+
+  it('rotates an expired session between turns without the client noticing', async () => {
+    const { client, upstream } = await call('continuity-expired');
+    upstream.userTranscript('Hello?');
+    const next = fake.connections.length;
+    upstream.expire();
+    const renewed = await fake.waitForConnection(next);
+    await renewed.waitFor('session.update');
+    const replayed = await renewed.waitFor('conversation.item.create');
+    expect(replayed.item.content[0].text).toBe('Hello?');
+    await renewed.sendResponse({ audioMs: 100 });
+    await client.until(() => client.count('audio') >= 5);
+    expect(client.count('error')).toBe(0);
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+  });
+
+  it('asks the model to go on when the drop cut the agent off mid-sentence', async () => {
+    const { client, upstream } = await call('continuity-mid-sentence');
+    const response = upstream.startResponse();
+    response.sendAudio(200);
+    await client.until(() => client.count('audio') >= 10);
+    const next = fake.connections.length;
+    upstream.drop();
+    const renewed = await fake.waitForConnection(next);
+    const resume = await renewed.waitFor('response.create');
+    expect(resume.response.instructions).toMatch(/Continue from where you stopped/);
+    expect(client.count('error')).toBe(0);
+  });
+
+  it('ends the call after one attempt when the new session is refused with 401', async () => {
+    const { client, upstream } = await call('continuity-401');
+    fake.setMode({ refuseStatus: 401 });
+    const before = fake.upgrades.length;
+    upstream.drop();
+    const closed = await client.closed;
+    expect(closed.code).toBe(1011);
+    expect(fake.upgrades.length - before).toBe(1);
+    expect(client.messages.filter((m) => m.type === 'error').map((m) => m.message).join(' ')).toMatch(/HTTP 401/);
+  });
+});
+
+describe('planned session rotation', () => {
+  it('opens a fresh upstream session after SESSION_ROTATE_AFTER_MS, between turns', async () => {
+    const fake = await FakeRealtimeServer.start();
+    const app = await startTestApp({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-x', SESSION_ROTATE_AFTER_MS: '1000' });
+    try {
+      const client = await AvrWsClient.connect(app.wsUrl);
+      client.init('rotation');
+      const first = await fake.waitForConnection(0);
+      await first.waitFor('session.update');
+      first.userTranscript('Still there?');
+      const second = await fake.waitForConnection(1, 5000);
+      await second.waitFor('session.update');
+      await first.closed;
+      expect((await second.waitFor('conversation.item.create')).item.content[0].text).toBe('Still there?');
+      expect(client.count('error')).toBe(0);
+      expect(app.logs.find((l) => l.uuid === 'rotation' && l.msg === 'upstream session replaced')).toMatchObject({ cause: 'rotation' });
+      client.close();
+    } finally {
+      await app.close();
+      await fake.close();
+    }
+  });
+});
+
+async function waitUntil(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
