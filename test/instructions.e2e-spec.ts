@@ -52,4 +52,28 @@ describe('instructions on a WebSocket call', () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it('lets the agent speak first when OPENAI_GREETING is set', async () => {
+    const fake = await FakeRealtimeServer.start();
+    const app = await startTestApp({
+      OPENAI_REALTIME_URL: fake.url,
+      OPENAI_API_KEY: 'sk-greet',
+      OPENAI_INSTRUCTIONS: 'You are the bakery assistant.',
+      OPENAI_GREETING: 'Welcome to the bakery, how can I help?',
+    });
+    try {
+      const client = await AvrWsClient.connect(app.wsUrl);
+      client.init('greeting-call');
+      const upstream = await fake.waitForConnection(0);
+      const create = await upstream.waitFor('response.create');
+      expect(upstream.received.findIndex((e) => e.type === 'session.update')).toBeLessThan(upstream.received.indexOf(create));
+      expect(create.response.instructions).toContain('You are the bakery assistant.');
+      expect(create.response.instructions).toContain('Welcome to the bakery, how can I help?');
+      expect(fake.invalidEvents).toEqual([]);
+      client.close();
+    } finally {
+      await app.close();
+      await fake.close();
+    }
+  });
 });

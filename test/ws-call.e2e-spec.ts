@@ -114,6 +114,27 @@ describe('WebSocket calls', () => {
     expect(truncate.audio_end_ms).toBeLessThanOrEqual(sentMs);
   });
 
+  it('turns a DTMF key into a user message the model answers', async () => {
+    const { client, upstream } = await call('call-dtmf');
+    client.send({ type: 'dtmf_digit', digit: '5' });
+    const item = await upstream.waitFor('conversation.item.create');
+    expect(item.item).toEqual({ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'The caller pressed 5 on the keypad.' }] });
+    await upstream.waitFor('response.create');
+  });
+
+  it('waits for the active response before asking for the next one', async () => {
+    const { client, upstream } = await call('call-dtmf-busy');
+    const response = upstream.startResponse();
+    response.sendAudio(100);
+    await client.until(() => client.count('audio') >= 3);
+    client.send({ type: 'dtmf_digit', digit: '#' });
+    await upstream.waitFor('conversation.item.create');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(upstream.count('response.create')).toBe(0);
+    response.finish();
+    await upstream.waitFor('response.create');
+  });
+
   it('keeps the call going after an upstream error event and tells the client', async () => {
     const { client, upstream } = await call('call-error-event');
     upstream.error('invalid_value', 'Invalid value for voice.');
