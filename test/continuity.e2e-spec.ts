@@ -1,6 +1,7 @@
 import { FakeRealtimeServer, type FakeConnection } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { waitUntil } from './support/wait.js';
 
 /** Calls outlive upstream drops, expiry and rotation: real app, real sockets, the fake upstream. */
 describe('call continuity', () => {
@@ -139,11 +140,3 @@ describe('planned session rotation', () => {
     }
   });
 });
-
-async function waitUntil(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

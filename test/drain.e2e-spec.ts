@@ -1,6 +1,7 @@
 import { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient } from './support/avr-client.js';
 import { BuiltService } from './support/built-service.js';
+import { waitUntil } from './support/wait.js';
 
 /** SIGTERM during live calls, on the compiled service as Kubernetes would send it. */
 describe('graceful drain on SIGTERM', () => {
@@ -21,7 +22,7 @@ describe('graceful drain on SIGTERM', () => {
       await upstream.waitFor('session.update');
 
       service.child.kill('SIGTERM');
-      await waitFor(async () => (await fetch(`${service.httpUrl}/health/ready`)).status === 503);
+      await waitUntil(async () => (await fetch(`${service.httpUrl}/health/ready`)).status === 503);
       expect((await fetch(`${service.httpUrl}/health/live`)).status).toBe(200);
 
       const refused = await AvrWsClient.connect(service.wsUrl);
@@ -57,11 +58,3 @@ describe('graceful drain on SIGTERM', () => {
     }
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -5,6 +5,7 @@ import { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrHttpCall } from './support/http-call.js';
 import { sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { waitUntil } from './support/wait.js';
 
 /** What the service must send the caller for a given upstream response: downsampled, framed, tail flushed. */
 function expectedAgentAudio(upstream24k: Buffer): Buffer {
@@ -17,13 +18,6 @@ function expectedAgentAudio(upstream24k: Buffer): Buffer {
   return Buffer.concat(frames);
 }
 
-async function waitUntil(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('HTTP stream calls (POST /speech-to-speech-stream)', () => {
   let fake: FakeRealtimeServer;

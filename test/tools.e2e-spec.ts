@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { FakeRealtimeServer, type FakeConnection } from './support/fake-realtime-server.js';
 import { AvrWsClient } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { waitUntil } from './support/wait.js';
 
 interface AmiRequest {
   path: string;
@@ -110,7 +111,7 @@ describe('tools over a WebSocket call', () => {
     expect(upstream.count('response.create')).toBe(0);
     client.close();
     await client.closed;
-    await waitForLog(app, (l) => l.uuid === 'tools-transfer' && String(l.msg).startsWith('call ended'));
+    await waitUntil(() => app.logs.some((l) => l.uuid === 'tools-transfer' && String(l.msg).startsWith('call ended')));
     expect(app.logs.find((l) => l.uuid === 'tools-transfer' && String(l.msg).startsWith('call ended'))).toMatchObject({ outcome: 'transferred' });
   });
 
@@ -130,7 +131,7 @@ describe('tools over a WebSocket call', () => {
     expect(output.item.output).toBe('Call hung up');
     expect(upstream.count('response.create')).toBe(0);
     client.close();
-    await waitForLog(app, (l) => l.uuid === 'tools-hangup' && String(l.msg).startsWith('call ended'));
+    await waitUntil(() => app.logs.some((l) => l.uuid === 'tools-hangup' && String(l.msg).startsWith('call ended')));
     expect(app.logs.find((l) => l.uuid === 'tools-hangup' && String(l.msg).startsWith('call ended'))).toMatchObject({ outcome: 'hangup_tool' });
   });
 
@@ -173,11 +174,3 @@ describe('a broken tool file', () => {
     expect(res.stderr).toMatch(/handler is not a function/);
   });
 });
-
-async function waitForLog(app: TestApp, predicate: (l: Record<string, unknown>) => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!app.logs.some(predicate)) {
-    if (Date.now() > deadline) throw new Error('log line not seen');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

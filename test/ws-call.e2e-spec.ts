@@ -2,6 +2,7 @@ import { FakeRealtimeServer, type FakeConnection } from './support/fake-realtime
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { CallRegistry } from '../src/call/call-registry.js';
+import { waitUntil } from './support/wait.js';
 
 /** The WebSocket transport end to end: real app, real sockets, the fake upstream as the only stand-in. */
 describe('WebSocket calls', () => {
@@ -196,11 +197,3 @@ describe('WebSocket calls with a failing upstream', () => {
     }
   });
 });
-
-async function waitUntil(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
