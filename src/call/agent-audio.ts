@@ -25,12 +25,17 @@ export class AgentAudioPath {
     private readonly downsampler: Downsampler | undefined,
     private readonly framer: Framer,
     private readonly emit: (frame: Buffer) => void,
+    /** The first frame of an agent item is being sent: when the caller starts hearing it. */
+    private readonly onItemStart: (itemId: string) => void,
   ) {}
 
   private readonly emitFrame = (frame: Buffer): void => {
     const now = Date.now();
     if (this.item) {
-      if (this.item.bytesSent === 0) this.item.firstFrameAt = now;
+      if (this.item.bytesSent === 0) {
+        this.item.firstFrameAt = now;
+        this.onItemStart(this.item.itemId);
+      }
       this.item.bytesSent += frame.length;
     }
     this.playoutEndsAt = Math.max(this.playoutEndsAt, now) + frame.length / BYTES_PER_MS;

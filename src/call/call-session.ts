@@ -37,6 +37,8 @@ export interface CallDeps {
 }
 
 const MAX_PENDING_DTMF = 32;
+/** Bound on the item start times kept for ordering transcripts. */
+const MAX_TRACKED_ITEMS = 64;
 /** How often a due session rotation looks again for a quiet moment between turns. */
 const ROTATION_RETRY_MS = 500;
 
@@ -80,6 +82,10 @@ export class CallSession implements LiveCall {
   /** Upstream sessions opened after the first. */
   reconnects = 0;
   readonly usage = emptyUsage();
+  /** When each conversation item began to be spoken, so transcripts land in spoken order. */
+  private readonly itemStartedAt = new Map<string, number>();
+  /** Agent items the caller talked over (marked interrupted in the record). */
+  private readonly interruptedItems = new Set<string>();
   /** Set when avr_hangup or avr_transfer succeeded: how the call is recorded when it then ends. */
   private controlOutcome: 'hangup_tool' | 'transferred' | undefined;
   framesIn = 0;
@@ -106,8 +112,12 @@ export class CallSession implements LiveCall {
       audio.appendBatchMs,
       (keptMs) => this.log.warn({ keptMs }, 'upstream not ready: dropping the oldest caller audio beyond the prebuffer'),
     );
-    this.agent = new AgentAudioPath(openai.audioFormat, pcm ? deps.audio.createDownsampler() : undefined, deps.audio.createFramer(), (f) =>
-      this.sendFrame(f),
+    this.agent = new AgentAudioPath(
+      openai.audioFormat,
+      pcm ? deps.audio.createDownsampler() : undefined,
+      deps.audio.createFramer(),
+      (f) => this.sendFrame(f),
+      (itemId) => this.noteItemStart(itemId),
     );
   }
 
@@ -395,16 +405,16 @@ export class CallSession implements LiveCall {
       case 'response.done':
         return this.onResponseDone(ev);
       case 'input_audio_buffer.speech_started':
-        return this.onCallerSpeechStarted();
+        return this.onCallerSpeechStarted(ev.item_id);
       case 'input_audio_buffer.speech_stopped':
         this.callerSpeaking = false;
         this.callerStoppedAt = Date.now();
         this.awaitingFirstFrame = true;
         return;
       case 'response.output_audio_transcript.done':
-        return this.onTranscript('agent', ev.transcript);
+        return this.onTranscript('agent', ev.transcript, ev.item_id);
       case 'conversation.item.input_audio_transcription.completed':
-        return this.onTranscript('user', ev.transcript);
+        return this.onTranscript('user', ev.transcript, ev.item_id);
       case 'error':
         return this.onUpstreamError(ev);
       case 'response.function_call_arguments.done':
@@ -471,8 +481,9 @@ export class CallSession implements LiveCall {
     for (const w of waiters) w();
   }
 
-  private onCallerSpeechStarted(): void {
+  private onCallerSpeechStarted(itemId: unknown): void {
     this.callerSpeaking = true;
+    if (typeof itemId === 'string') this.noteItemStart(itemId);
     this.sink.interruption();
     const heard = this.agent.interrupt();
     if (this.activeResponseId) {
@@ -483,16 +494,27 @@ export class CallSession implements LiveCall {
     }
     if (heard && heard.audioEndMs < heard.sentMs) {
       this.client?.send({ type: 'conversation.item.truncate', item_id: heard.itemId, content_index: 0, audio_end_ms: heard.audioEndMs });
-      const last = this.conversation.lastAgent();
-      if (last) last.interrupted = true;
+      if (this.interruptedItems.size >= MAX_TRACKED_ITEMS) this.interruptedItems.clear();
+      this.interruptedItems.add(heard.itemId);
+      const spoken = this.conversation.all().find((i) => i.itemId === heard.itemId);
+      if (spoken) spoken.interrupted = true;
       this.log.debug({ itemId: heard.itemId, audioEndMs: heard.audioEndMs, sentMs: heard.sentMs }, 'barge-in: agent audio truncated');
     }
     this.awaitingFirstFrame = false;
   }
 
-  private onTranscript(role: 'user' | 'agent', transcript: unknown): void {
+  private noteItemStart(itemId: string): void {
+    if (this.itemStartedAt.size >= MAX_TRACKED_ITEMS) this.itemStartedAt.delete(this.itemStartedAt.keys().next().value!);
+    this.itemStartedAt.set(itemId, Date.now());
+  }
+
+  private onTranscript(role: 'user' | 'agent', transcript: unknown, itemId: unknown): void {
     if (typeof transcript !== 'string' || transcript.trim() === '') return;
-    this.conversation.add({ role, text: transcript, at: Date.now() });
+    const id = typeof itemId === 'string' ? itemId : undefined;
+    const at = (id && this.itemStartedAt.get(id)) || Date.now();
+    if (id) this.itemStartedAt.delete(id);
+    const interrupted = id !== undefined && this.interruptedItems.delete(id);
+    this.conversation.add({ role, text: transcript, at, ...(id ? { itemId: id } : {}), ...(interrupted ? { interrupted } : {}) });
     this.sink.transcript(role, transcript);
   }
 

@@ -4,6 +4,8 @@ export interface ConversationItem {
   text: string;
   at: number;
   interrupted?: boolean;
+  /** The upstream item it came from, when known. */
+  itemId?: string;
   /** For tool entries: name, arguments and outcome. */
   tool?: { name: string; arguments: unknown; result?: string; error?: string; durationMs: number };
 }
@@ -18,19 +20,16 @@ export class Conversation {
 
   constructor(private readonly maxItems: number) {}
 
+  /** Inserts in spoken order (`at`): transcripts arrive later than the speech they describe. */
   add(item: ConversationItem): ConversationItem {
-    this.items.push(item);
+    let i = this.items.length;
+    while (i > 0 && this.items[i - 1].at > item.at) i--;
+    this.items.splice(i, 0, item);
     if (this.items.length > this.maxItems) {
       this.items.shift();
       this.droppedCount++;
     }
     return item;
-  }
-
-  /** The most recent agent entry still open to being marked interrupted. */
-  lastAgent(): ConversationItem | undefined {
-    for (let i = this.items.length - 1; i >= 0; i--) if (this.items[i].role === 'agent') return this.items[i];
-    return undefined;
   }
 
   all(): readonly ConversationItem[] {
