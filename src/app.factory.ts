@@ -5,6 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { CallRegistry } from './call/call-registry.js';
+import { CallRecordsService } from './records/index.js';
+
+/** Even after a drain that used its whole grace, pending call records get this long. */
+const RECORDS_FLUSH_MIN_MS = 5000;
 import { loadConfig, type AppConfig, type Env } from './config/index.js';
 import { createRootLogger, NestLoggerAdapter } from './logging/index.js';
 
@@ -44,9 +48,14 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const drainAndClose = async () => {
     const registry = app.get(CallRegistry);
     logger.info({ activeCalls: registry.size, graceMs: config.server.shutdownGraceMs }, 'draining: refusing new calls');
+    const started = Date.now();
     const result = await registry.drain(config.server.shutdownGraceMs);
     // Calls cut at the end of the grace have just been sent their close; let it reach them.
     if (result.terminated > 0) await new Promise((r) => setTimeout(r, 250));
+    // Records of the calls that just ended are delivered (or logged whole) before the exit.
+    const recordsGraceMs = Math.max(RECORDS_FLUSH_MIN_MS, config.server.shutdownGraceMs - (Date.now() - started));
+    const flushed = await app.get(CallRecordsService).flush(recordsGraceMs);
+    if (flushed.delivered + flushed.givenUp > 0) logger.info(flushed, 'call records flushed');
     logger.info({ terminated: result.terminated }, 'drained: closing');
     await close();
     return result;

@@ -4,12 +4,13 @@ import type { AppConfig } from '../config/index.js';
 import type { InstructionsService, ResolvedInstructions } from '../instructions/instructions.service.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ToolRegistry, ToolRunner } from '../tools/index.js';
+import type { CallRecordsService } from '../records/index.js';
 import type { RealtimeClient } from '../realtime/realtime-client.js';
 import type { RealtimeClientFactory } from '../realtime/realtime-client.factory.js';
 import { BENIGN_ERROR_CODES, FATAL_ERROR_CODES, type ServerEvent } from '../realtime/realtime-events.js';
 import { buildSessionUpdate } from '../realtime/session-update.js';
 import type { UpstreamFailure } from '../realtime/upstream-failure.js';
-import { addUsage, emptyUsage } from './call-record-input.js';
+import { addUsage, emptyUsage, type CallRecordInput } from './call-record-input.js';
 import { backoffMs, CONTINUE_AFTER_SWITCH, replayEvents, type SwitchCause } from './continuity.js';
 import { AgentAudioPath } from './agent-audio.js';
 import type { CallRegistry, LiveCall, Transport } from './call-registry.js';
@@ -34,6 +35,7 @@ export interface CallDeps {
   metrics: MetricsService;
   tools: ToolRegistry;
   toolRunner: ToolRunner;
+  records: CallRecordsService;
 }
 
 const MAX_PENDING_DTMF = 32;
@@ -346,6 +348,27 @@ export class CallSession implements LiveCall {
       `call ended: ${end.reason}`,
     );
     this.sink.end(end);
+    this.deps.records.submit(this.recordInput(end));
+  }
+
+  private recordInput(end: CallEnd): CallRecordInput {
+    const { openai } = this.deps.config;
+    return {
+      uuid: this.uuid,
+      transport: this.transport,
+      metadata: this.info.metadata,
+      startedAt: this.startedAt,
+      endedAt: Date.now(),
+      outcome: end.outcome,
+      reason: end.reason,
+      conversation: this.conversation.all(),
+      instructionsSource: this.instructionsSource,
+      model: openai.model,
+      voice: openai.voice,
+      reconnects: this.reconnects,
+      latenciesMs: this.latenciesMs,
+      usage: this.usage,
+    };
   }
 
   private sendDtmf(digit: string): void {

@@ -3,11 +3,12 @@ import { AudioModule } from '../audio/audio.module.js';
 import { InstructionsModule } from '../instructions/instructions.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
 import { ToolsModule } from '../tools/tools.module.js';
+import { CallRecordsModule } from '../records/index.js';
 import { CallRegistry } from './call-registry.js';
 import { CallService } from './call.service.js';
 
 @Module({
-  imports: [RealtimeModule, InstructionsModule, AudioModule, ToolsModule],
+  imports: [RealtimeModule, InstructionsModule, AudioModule, ToolsModule, CallRecordsModule],
   providers: [CallRegistry, CallService],
   exports: [CallRegistry, CallService],
 })

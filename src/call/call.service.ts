@@ -6,6 +6,8 @@ import { InstructionsService } from '../instructions/instructions.service.js';
 import { ROOT_LOGGER } from '../logging/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ToolRegistry, ToolRunner } from '../tools/index.js';
+import { CallRecordsService } from '../records/index.js';
+import { emptyUsage } from './call-record-input.js';
 import { RealtimeClientFactory } from '../realtime/realtime-client.factory.js';
 import { CallRegistry, type Admission } from './call-registry.js';
 import { CallSession, type CallDeps, type CallInfo } from './call-session.js';
@@ -26,12 +28,36 @@ export class CallService {
     metrics: MetricsService,
     tools: ToolRegistry,
     toolRunner: ToolRunner,
+    private readonly records: CallRecordsService,
   ) {
-    this.deps = { config, logger, registry, clients, instructions, audio, metrics, tools, toolRunner };
+    this.deps = { config, logger, registry, clients, instructions, audio, metrics, tools, toolRunner, records };
   }
 
   admit(): Admission {
     return this.registry.admit();
+  }
+
+  /** A call refused before it started (limit, draining) still gets its record. */
+  recordRefusal(info: CallInfo, reason: string): void {
+    const now = Date.now();
+    const { openai } = this.deps.config;
+    this.deps.metrics.calls.labels(info.transport, 'refused').inc();
+    this.records.submit({
+      uuid: info.uuid,
+      transport: info.transport,
+      metadata: info.metadata,
+      startedAt: now,
+      endedAt: now,
+      outcome: 'refused',
+      reason,
+      conversation: [],
+      instructionsSource: '',
+      model: openai.model,
+      voice: openai.voice,
+      reconnects: 0,
+      latenciesMs: [],
+      usage: emptyUsage(),
+    });
   }
 
   /** Creates and starts a call; the session reports everything else through the sink. */

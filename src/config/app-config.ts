@@ -92,6 +92,7 @@ export interface AppConfig {
     includeTranscripts: boolean;
     timeoutMs: number;
     maxAttempts: number;
+    retryBaseMs: number;
     concurrency: number;
     maxQueue: number;
   };
@@ -210,6 +211,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     includeTranscripts: r.bool('CALL_SUMMARY_TRANSCRIPTS', true, 'Include transcript text in call records'),
     timeoutMs: r.int('CALL_SUMMARY_TIMEOUT_MS', 5000, 100, 120000, 'Timeout of one call-record delivery'),
     maxAttempts: r.int('CALL_SUMMARY_MAX_ATTEMPTS', 4, 1, 20, 'Delivery attempts per call record'),
+    retryBaseMs: r.int('CALL_SUMMARY_RETRY_BASE_MS', 1000, 10, 60000, 'First retry delay of a call record (doubles, with jitter)'),
     concurrency: r.int('CALL_SUMMARY_CONCURRENCY', 4, 1, 256, 'Call records delivered at once'),
     maxQueue: r.int('CALL_SUMMARY_MAX_QUEUE', 1000, 1, 1000000, 'Pending call records before the oldest is dropped'),
   };

@@ -32,16 +32,18 @@ export class SpeechStreamController {
       req.resume();
       return;
     }
+    const uuid = headerValue(req, 'x-uuid') ?? headerValue(req, 'x-avr-uuid') ?? randomUUID();
+    const metadata = metadataFromUrl(req.url);
     const admission = this.calls.admit();
     if (!admission.ok) {
-      this.log.warn({ reason: admission.reason }, `HTTP call refused: ${admission.message}`);
+      this.log.warn({ uuid, reason: admission.reason }, `HTTP call refused: ${admission.message}`);
+      this.calls.recordRefusal({ uuid, transport: 'http', metadata }, admission.message);
       res.status(503).setHeader('Retry-After', RETRY_AFTER_SECONDS).setHeader('Connection', 'close').json({ error: admission.message });
       req.resume();
       return;
     }
-    const uuid = headerValue(req, 'x-uuid') ?? headerValue(req, 'x-avr-uuid') ?? randomUUID();
     const adapter = new HttpCallAdapter(req, res, this.log, this.config.audio.httpEndGraceMs);
-    const session = this.calls.open({ uuid, transport: 'http', metadata: metadataFromUrl(req.url) }, adapter);
+    const session = this.calls.open({ uuid, transport: 'http', metadata }, adapter);
     adapter.attach(session);
   }
 }
