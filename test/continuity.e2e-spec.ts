@@ -16,6 +16,7 @@ describe('call continuity', () => {
       OPENAI_API_KEY: 'sk-continuity',
       OPENAI_INSTRUCTIONS: 'You are the continuity agent.',
       UPSTREAM_RECONNECT_BASE_MS: '300',
+      OPENAI_HEARTBEAT_MS: '300',
     });
   });
   afterEach(() => {
@@ -103,6 +104,17 @@ describe('call continuity', () => {
     const resume = await renewed.waitFor('response.create');
     expect(resume.response.instructions).toMatch(/Continue from where you stopped/);
     expect(client.count('error')).toBe(0);
+  });
+
+  it('treats an upstream that stops answering pings as dropped and moves the call on', async () => {
+    const { client, upstream } = await call('continuity-frozen');
+    const next = fake.connections.length;
+    upstream.freeze();
+    const renewed = await fake.waitForConnection(next, 5000);
+    await renewed.waitFor('session.update');
+    expect(client.count('error')).toBe(0);
+    const line = app.logs.find((l) => l.uuid === 'continuity-frozen' && l.msg === 'upstream session replaced');
+    expect(line).toMatchObject({ cause: 'dropped' });
   });
 
   it('ends the call after one attempt when the new session is refused with 401', async () => {

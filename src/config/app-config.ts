@@ -49,6 +49,7 @@ export interface AppConfig {
     audioFormat: (typeof AUDIO_FORMATS)[number];
     greeting?: string;
     connectTimeoutMs: number;
+    heartbeatMs: number;
     mcpServers: McpServerConfig[];
   };
   instructions: {
@@ -154,6 +155,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     audioFormat: r.oneOf('OPENAI_AUDIO_FORMAT', 'pcm16', AUDIO_FORMATS, 'Upstream audio: pcm16 (24 kHz via our resampler) or pcmu (G.711 8 kHz)'),
     greeting: r.optionalString('OPENAI_GREETING', 'When set, the agent speaks first, following this text'),
     connectTimeoutMs: r.int('OPENAI_CONNECT_TIMEOUT_MS', 10000, 100, 120000, 'Upstream connect and first-event timeout'),
+    heartbeatMs: r.int('OPENAI_HEARTBEAT_MS', 10000, 100, 300000, 'Upstream ping interval; no pong by the next ping counts as a drop'),
     mcpServers:
       r.json<McpServerConfig[]>(
         'OPENAI_MCP_SERVERS',

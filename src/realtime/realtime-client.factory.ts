@@ -20,6 +20,6 @@ export class RealtimeClientFactory {
   }
 
   create(logger: Logger, handlers: RealtimeClientHandlers): RealtimeClient {
-    return new RealtimeClient(this.target(), this.config.openai.connectTimeoutMs, logger, handlers);
+    return new RealtimeClient(this.target(), this.config.openai.connectTimeoutMs, this.config.openai.heartbeatMs, logger, handlers);
   }
 }

@@ -13,6 +13,7 @@ export interface RealtimeClientHandlers {
 
 const MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
 
+
 /**
  * One upstream Realtime connection of one call. Knows OpenAI's wire protocol and nothing of AVR:
  * it opens, sends events, hands parsed events (with beta names read as GA ones) to its handlers,
@@ -23,11 +24,18 @@ export class RealtimeClient {
   private closedByUs = false;
   private lostReported = false;
   private malformed = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private awaitingPong = false;
   readonly openedAt = Date.now();
 
   constructor(
     private readonly target: UpstreamTarget,
     private readonly connectTimeoutMs: number,
+    /**
+     * A connection whose peer vanished without a FIN (NAT timeout, dead host) looks open for
+     * minutes; a ping unanswered for this long counts as a drop, so continuity takes over.
+     */
+    private readonly heartbeatMs: number,
     private readonly logger: Logger,
     private readonly handlers: RealtimeClientHandlers,
   ) {}
@@ -83,6 +91,7 @@ export class RealtimeClient {
         if (!settled) {
           settled = true;
           clearTimeout(timer);
+          this.startHeartbeat(ws);
           resolve();
         }
         this.handlers.onEvent(event);
@@ -114,6 +123,7 @@ export class RealtimeClient {
 
   close(): void {
     this.closedByUs = true;
+    clearInterval(this.heartbeat);
     const ws = this.ws;
     if (!ws) return;
     ws.removeAllListeners('message');
@@ -125,6 +135,21 @@ export class RealtimeClient {
     } else {
       ws.terminate();
     }
+  }
+
+  private startHeartbeat(ws: WebSocket): void {
+    ws.on('pong', () => (this.awaitingPong = false));
+    ws.on('close', () => clearInterval(this.heartbeat));
+    this.heartbeat = setInterval(() => {
+      if (this.awaitingPong) {
+        clearInterval(this.heartbeat);
+        this.reportLost({ kind: 'timeout', message: `upstream did not answer a ping within ${this.heartbeatMs} ms`, retryable: true });
+        ws.terminate();
+        return;
+      }
+      this.awaitingPong = true;
+      ws.ping();
+    }, this.heartbeatMs);
   }
 
   private reportLost(failure: UpstreamFailure): void {

@@ -183,6 +183,11 @@ export class FakeConnection {
   private speechItemId = '';
   private audioClockMs = 0;
 
+  /** Stops reading the socket: pings go unanswered, as with a peer that vanished without a FIN. */
+  freeze(): void {
+    (this.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
   constructor(
     private readonly ws: WebSocket,
     request: IncomingMessage,
