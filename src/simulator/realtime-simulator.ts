@@ -2,7 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { LoopbackWsServer } from './loopback-ws-server.js';
 import { errorEvent } from './server-events.js';
-import { SimulatedSession, type ScriptedToolCall, type SimulatorBehaviour, type SimulatorReply } from './simulated-session.js';
+import {
+  SimulatedSession,
+  type ScriptedToolCall,
+  type ServerEventObserver,
+  type SimulatorBehaviour,
+  type SimulatorReply,
+} from './simulated-session.js';
+
+export type { ServerEventObserver };
 
 export interface RealtimeSimulatorOptions {
   /** Answer with the caller's own last utterance ('echo', default) or a tone sequence. */
@@ -14,6 +22,8 @@ export interface RealtimeSimulatorOptions {
   vadThreshold?: number;
   /** Pace response audio at real-time speed (default true); false sends each response at once. */
   realTimePacing?: boolean;
+  /** Observer (e.g. the load benchmark): called after each event a session sends. */
+  onServerEvent?: ServerEventObserver;
 }
 
 const DEFAULT_MODEL = 'gpt-realtime-2.1';
@@ -35,6 +45,7 @@ export class RealtimeSimulator {
       scriptedToolCall: opts.scriptedToolCall,
       vadThreshold: opts.vadThreshold ?? 0.02,
       realTimePacing: opts.realTimePacing ?? true,
+      onServerEvent: opts.onServerEvent,
     };
   }
 

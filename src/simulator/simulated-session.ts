@@ -34,6 +34,12 @@ export interface ScriptedToolCall {
   arguments: Record<string, unknown>;
 }
 
+/**
+ * Sees each event a session has sent: the session's current instructions (to tell calls apart),
+ * the event, and performance.now() as it was handed to the socket (serialised, just before the write).
+ */
+export type ServerEventObserver = (info: { instructions: string }, event: RealtimeServerEvent, sentAt: number) => void;
+
 export interface SimulatorBehaviour {
   reply: SimulatorReply;
   sessionLimitMs: number;
@@ -41,6 +47,7 @@ export interface SimulatorBehaviour {
   vadThreshold: number;
   /** Send response audio at real-time speed (as a listener hears it) rather than all at once. */
   realTimePacing: boolean;
+  onServerEvent?: ServerEventObserver;
 }
 
 const CHUNK_MS = 100;
@@ -109,7 +116,11 @@ export class SimulatedSession implements CallerInputListener {
   // --- plumbing ------------------------------------------------------------------------------
 
   private send(ev: RealtimeServerEvent): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(ev));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const data = JSON.stringify(ev);
+    const sentAt = performance.now();
+    this.ws.send(data);
+    this.behaviour.onServerEvent?.({ instructions: this.session.instructions ?? '' }, ev, sentAt);
   }
 
   private fail(error: ErrorDetails, cause?: ClientEvent): void {
