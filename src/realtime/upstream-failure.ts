@@ -28,7 +28,8 @@ export function failureFromHttpStatus(status: number, body: string): UpstreamFai
 export function failureFromSocketError(err: NodeJS.ErrnoException): UpstreamFailure {
   if (err.code === 'ECONNREFUSED') return { kind: 'refused', message: 'upstream connection refused', retryable: true };
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
-    return { kind: 'dns', message: `upstream host not found (${err.code})`, retryable: err.code === 'EAI_AGAIN' };
+    // Cluster DNS answers NXDOMAIN for a moment while it restarts: worth the bounded retries.
+    return { kind: 'dns', message: `upstream host not found (${err.code})`, retryable: true };
   }
   if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return { kind: 'network', message: 'upstream connection reset', retryable: true };
   const tls = typeof err.code === 'string' && (err.code.startsWith('ERR_TLS') || err.code.includes('CERT'));

@@ -15,6 +15,7 @@ const MAX_REPEATED_ERRORS = 3;
  */
 export class WsCallAdapter implements CallSink {
   private session: CallSession | undefined;
+  /** Bad messages seen per kind (a fixed, small set of kinds). */
   private readonly errorCounts = new Map<string, number>();
   private oddAudioReported = false;
 
@@ -22,7 +23,7 @@ export class WsCallAdapter implements CallSink {
     private readonly ws: WebSocket,
     private readonly calls: CallService,
     private readonly metadata: Record<string, string>,
-    private readonly log: Logger,
+    private log: Logger,
   ) {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code) => this.onClose(code));
@@ -30,12 +31,12 @@ export class WsCallAdapter implements CallSink {
   }
 
   private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
-    if (isBinary) return this.reject('binary frames are not supported: send JSON text messages');
+    if (isBinary) return this.reject('binary', 'binary frames are not supported: send JSON text messages');
     const parsed = parseClientMessage(data.toString());
-    if (!parsed.ok) return this.reject(parsed.error);
+    if (!parsed.ok) return this.reject(parsed.kind, parsed.error);
     const msg = parsed.message;
     if (msg.type === 'init') return this.init(msg.uuid, msg.extra);
-    if (!this.session) return this.reject(`${msg.type} before init: send {"type":"init","uuid":...} first`);
+    if (!this.session) return this.reject('before_init', `${msg.type} before init: send {"type":"init","uuid":...} first`);
     if (msg.type === 'audio') {
       if (msg.audio.length & 1 && !this.oddAudioReported) {
         this.oddAudioReported = true;
@@ -48,22 +49,23 @@ export class WsCallAdapter implements CallSink {
   }
 
   private init(uuid: string, extra: Record<string, unknown>): void {
-    if (this.session) return this.reject(`call already started (uuid ${this.session.uuid}); second init ignored`);
+    if (this.session) return this.reject('second_init', `call already started (uuid ${this.session.uuid}); second init ignored`);
     const admission = this.calls.admit();
     if (!admission.ok) {
       this.error(admission.message);
       this.ws.close(WS_CLOSE.tryAgainLater, admission.message);
       return;
     }
+    // From here on every line this connection logs names its call.
+    this.log = this.log.child({ uuid });
     this.session = this.calls.open({ uuid, transport: 'ws', metadata: { ...this.metadata, ...extra } }, this);
   }
 
   /** A bad message: the client hears why, the call goes on. */
-  private reject(message: string): void {
-    const kind = message.slice(0, 24);
+  private reject(kind: string, message: string): void {
     const seen = (this.errorCounts.get(kind) ?? 0) + 1;
     this.errorCounts.set(kind, seen);
-    if (seen === 1) this.log.warn({ uuid: this.session?.uuid }, `bad client message: ${message}`);
+    if (seen === 1) this.log.warn({ kind }, `bad client message: ${message}`);
     if (seen <= MAX_REPEATED_ERRORS) this.error(message);
   }
 

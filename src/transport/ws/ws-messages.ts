@@ -4,7 +4,10 @@ export type ClientMessage =
   | { type: 'audio'; audio: Buffer }
   | { type: 'dtmf_digit'; digit: string };
 
-export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: string };
+/** What kind of mistake a bad message is: replies to the same kind are capped per connection. */
+export type MessageErrorKind = 'not_json' | 'not_object' | 'no_type' | 'unknown_type' | 'bad_audio' | 'bad_init' | 'bad_dtmf';
+
+export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; kind: MessageErrorKind; error: string };
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const DTMF = /^[0-9*#A-D]$/;
@@ -21,35 +24,35 @@ export function parseClientMessage(text: string): ParseResult {
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, error: 'message is not valid JSON' };
+    return { ok: false, kind: 'not_json', error: 'message is not valid JSON' };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, error: 'message must be a JSON object with a "type"' };
+    return { ok: false, kind: 'not_object', error: 'message must be a JSON object with a "type"' };
   }
   const msg = value as Record<string, unknown>;
   switch (msg.type) {
     case 'audio':
-      return typeof msg.audio === 'string' ? audioMessage(msg.audio) : { ok: false, error: 'audio message needs "audio" as a base64 string' };
+      return typeof msg.audio === 'string' ? audioMessage(msg.audio) : { ok: false, kind: 'bad_audio', error: 'audio message needs "audio" as a base64 string' };
     case 'init': {
       const { type: _type, uuid, ...extra } = msg;
       if (typeof uuid !== 'string' || uuid.trim() === '' || uuid.length > UUID_MAX || /[\x00-\x1f]/.test(uuid)) {
-        return { ok: false, error: `init needs "uuid" as a non-empty string of at most ${UUID_MAX} printable characters` };
+        return { ok: false, kind: 'bad_init', error: `init needs "uuid" as a non-empty string of at most ${UUID_MAX} printable characters` };
       }
       return { ok: true, message: { type: 'init', uuid, extra } };
     }
     case 'dtmf_digit':
       return typeof msg.digit === 'string' && DTMF.test(msg.digit)
         ? { ok: true, message: { type: 'dtmf_digit', digit: msg.digit } }
-        : { ok: false, error: 'dtmf_digit needs "digit" as one key: 0-9, *, #, A-D' };
+        : { ok: false, kind: 'bad_dtmf', error: 'dtmf_digit needs "digit" as one key: 0-9, *, #, A-D' };
     case undefined:
-      return { ok: false, error: 'message has no "type"' };
+      return { ok: false, kind: 'no_type', error: 'message has no "type"' };
     default:
-      return { ok: false, error: `unknown message type ${JSON.stringify(String(msg.type).slice(0, 40))}` };
+      return { ok: false, kind: 'unknown_type', error: `unknown message type ${JSON.stringify(String(msg.type).slice(0, 40))}` };
   }
 }
 
 function audioMessage(b64: string): ParseResult {
-  if (b64.length === 0) return { ok: false, error: 'audio is empty' };
-  if (b64.length % 4 !== 0 || !BASE64.test(b64)) return { ok: false, error: 'audio is not valid base64' };
+  if (b64.length === 0) return { ok: false, kind: 'bad_audio', error: 'audio is empty' };
+  if (b64.length % 4 !== 0 || !BASE64.test(b64)) return { ok: false, kind: 'bad_audio', error: 'audio is not valid base64' };
   return { ok: true, message: { type: 'audio', audio: Buffer.from(b64, 'base64') } };
 }
