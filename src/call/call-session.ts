@@ -167,7 +167,8 @@ export class CallSession implements LiveCall {
         failure = isUpstreamFailure(err) ? err : { kind: 'network', message: String(err), retryable: false };
         this.countUpstreamError(failure);
         if (!failure.retryable || attempt === attempts) break;
-        this.log.warn({ attempt, of: attempts, kind: failure.kind, status: failure.status }, `upstream connect attempt failed, retrying: ${failure.message}`);
+        // At info: the fault is told once, at error, if the retries do not heal it.
+        this.log.info({ attempt, of: attempts, kind: failure.kind, status: failure.status }, `upstream connect attempt failed, retrying: ${failure.message}`);
         continue;
       }
       this.deps.metrics.upstreamConnect.observe((Date.now() - client.openedAt) / 1000);
@@ -336,8 +337,9 @@ export class CallSession implements LiveCall {
     this.deps.registry.remove(this);
     this.deps.metrics.activeCalls.labels(this.transport).dec();
     this.deps.metrics.calls.labels(this.transport, end.outcome).inc();
-    const level = end.outcome === 'upstream_failed' || end.outcome === 'error' ? 'warn' : 'info';
-    this.log[level](
+    // The call's summary line. An upstream failure was already told at error; an 'error' end
+    // (client not reading, protocol violation) is told here only, so at warn.
+    this.log[end.outcome === 'error' ? 'warn' : 'info'](
       {
         outcome: end.outcome,
         durationMs: Date.now() - this.startedAt,
@@ -548,13 +550,14 @@ export class CallSession implements LiveCall {
       this.log.debug({ code }, `upstream reported a benign race: ${error.message ?? ''}`);
       return;
     }
-    this.log.warn({ code, type: error.type }, `upstream error: ${error.message ?? 'no message'}`);
+    const fatal = FATAL_ERROR_CODES.has(code);
+    this.log[fatal ? 'error' : 'warn']({ code, type: error.type }, `upstream error: ${error.message ?? 'no message'}`);
     this.deps.metrics.upstreamErrors.labels(code).inc();
     if (code === 'session_expired') {
       void this.switchUpstream('expired');
       return;
     }
-    if (FATAL_ERROR_CODES.has(code)) {
+    if (fatal) {
       const reason = `upstream error (${code}): ${error.message ?? 'no message'}`;
       this.end({ outcome: 'upstream_failed', reason, clientMessage: reason });
       return;

@@ -1,7 +1,7 @@
 const MAX_KEYS = 64;
 const MAX_VALUE_CHARS = 1024;
-/** Never kept as metadata: it is a credential, not a fact about the call. */
-const SECRET_KEYS = new Set(['token']);
+/** Never kept as metadata (nor logged): credentials, not facts about the call. */
+const SECRET_KEYS = new Set(['token', 'auth', 'access_token', 'api_key', 'apikey', 'api-key', 'key', 'password', 'passwd', 'secret', 'authorization', 'signature', 'sig']);
 
 /**
  * Query parameters of the call request as metadata: untrusted strings, bounded in count and
@@ -16,7 +16,7 @@ export function metadataFromUrl(rawUrl: string | undefined): Record<string, stri
     if (!part || count >= MAX_KEYS) continue;
     const eq = part.indexOf('=');
     const key = decodeLenient(eq < 0 ? part : part.slice(0, eq));
-    if (!key || SECRET_KEYS.has(key) || key === '__proto__') continue;
+    if (!key || SECRET_KEYS.has(key.toLowerCase()) || key === '__proto__') continue;
     out[key] = decodeLenient(eq < 0 ? '' : part.slice(eq + 1)).slice(0, MAX_VALUE_CHARS);
     count++;
   }

@@ -285,7 +285,8 @@ describe('WebSocket messages that end the connection: a clean close with the doc
     const warn = newLogs(mark).find((l) => l.level === 'warn' && l.msg === 'client WebSocket error');
     expect(warn).toBeDefined();
     if (uuid) {
-      expect(findLine(app, /^call ended/, uuid)).toBeDefined();
+      // Recorded as the client's error, not as an ordinary hang-up.
+      expect(findLine(app, /^call ended/, uuid)).toMatchObject({ outcome: 'error', level: 'warn' });
     }
     await witnessesStillWork();
   });
@@ -306,6 +307,11 @@ describe('call metadata from odd query strings: the call starts, metadata is bou
   const manyKeys = Array.from({ length: 200 }, (_, i) => `k${i}=${i}`).join('&');
   const cases: Array<{ name: string; query: string; check: (metadata: Record<string, unknown>) => void }> = [
     { name: 'a lone %', query: '?%', check: (m) => expect(m).toEqual({ '%': '' }) },
+    {
+      name: 'credentials under common names',
+      query: '?from=2000&auth=s3cret&API_KEY=k1&access_token=t1&password=p1&secret=x',
+      check: (m) => expect(m).toEqual({ from: '2000' }),
+    },
     { name: 'malformed escapes %zz and a cut %E0%A4%A', query: '?from=%zz&to=%E0%A4%A&ok=%41', check: (m) => expect(m).toEqual({ from: '%zz', to: '%E0%A4%A', ok: 'A' }) },
     { name: 'UTF-8 escapes and +', query: '?name=%F0%9F%93%9E+caller&channel=PJSIP%2F2000-00000013', check: (m) => expect(m).toEqual({ name: '📞 caller', channel: 'PJSIP/2000-00000013' }) },
     { name: 'a 5,000-character value', query: `?long=${longValue}&short=1`, check: (m) => expect(m).toEqual({ long: 'v'.repeat(1024), short: '1' }) },

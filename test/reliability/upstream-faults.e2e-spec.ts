@@ -89,18 +89,17 @@ describe('upstream faults that end the call: an error message, close 1011, one e
       expect(errors[0].message).toMatch(error);
       if (upgrades !== undefined) expect(fake.upgrades.length - upgradesBefore).toBe(upgrades);
 
-      // One error line with the cause; each retry a warn line; the call's summary line at warn.
+      // One clear line with the cause at error; the retries and the call's summary line at info.
       const lines = warnOrError(target, uuid);
-      const errorLines = lines.filter((l) => l.level === 'error');
-      expect(errorLines).toHaveLength(1);
-      expect(errorLines[0].msg).toMatch(/^upstream connect failed: /);
-      expect(errorLines[0].msg).toMatch(error);
-      const retryLines = lines.filter((l) => /^upstream connect attempt failed, retrying/.test(String(l.msg)));
+      expect(lines).toHaveLength(1);
+      expect(lines[0].level).toBe('error');
+      expect(lines[0].msg).toMatch(/^upstream connect failed: /);
+      expect(lines[0].msg).toMatch(error);
+      const retryLines = target.logs.filter((l) => l.uuid === uuid && /^upstream connect attempt failed, retrying/.test(String(l.msg)));
       expect(retryLines).toHaveLength(retries);
-      const summary = lines.filter((l) => String(l.msg).startsWith('call ended'));
+      const summary = target.logs.filter((l) => l.uuid === uuid && String(l.msg).startsWith('call ended'));
       expect(summary).toHaveLength(1);
-      expect(summary[0]).toMatchObject({ level: 'warn', outcome: 'upstream_failed' });
-      expect(lines).toHaveLength(1 + retries + 1);
+      expect(summary[0]).toMatchObject({ level: 'info', outcome: 'upstream_failed' });
       expect(target.app.get(CallRegistry).size).toBe(own ? 0 : 1);
     } finally {
       fake.setMode('accept');
@@ -132,10 +131,7 @@ describe('upstream faults that end the call: an error message, close 1011, one e
     expect(errors[0].message).toMatch(/invalid_api_key/);
     await upstream.closed;
     const lines = warnOrError(app, 'fault-fatal-event');
-    expect(lines.map((l) => [l.level, String(l.msg).split(':')[0]])).toEqual([
-      ['warn', 'upstream error'],
-      ['warn', 'call ended'],
-    ]);
+    expect(lines.map((l) => [l.level, String(l.msg).split(':')[0]])).toEqual([['error', 'upstream error']]);
     await witness.check();
   });
 });

@@ -6,6 +6,15 @@ import type { CallService } from '../../call/call.service.js';
 import { closeCodeFor, WS_CLOSE } from './ws-close-codes.js';
 import { parseClientMessage } from './ws-messages.js';
 
+/** ws library errors that close the connection (1009, 1007, ...) over what the client sent. */
+const PROTOCOL_ERRORS: Readonly<Record<string, string>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'a message over MAX_MESSAGE_BYTES',
+  WS_ERR_INVALID_UTF8: 'text that is not valid UTF-8',
+  WS_ERR_INVALID_CLOSE_CODE: 'an invalid close code',
+  WS_ERR_INVALID_OPCODE: 'an invalid frame',
+  WS_ERR_EXPECTED_MASK: 'an unmasked frame',
+};
+
 /** Errors of one kind are told to the client this many times per connection, then only counted. */
 const MAX_REPEATED_ERRORS = 3;
 
@@ -18,6 +27,8 @@ export class WsCallAdapter implements CallSink {
   /** Bad messages seen per kind (a fixed, small set of kinds). */
   private readonly errorCounts = new Map<string, number>();
   private oddAudioReported = false;
+  /** Set when the ws library closed the connection over something the client sent. */
+  private protocolError: string | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -27,7 +38,10 @@ export class WsCallAdapter implements CallSink {
   ) {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code) => this.onClose(code));
-    ws.on('error', (err) => this.log.warn({ err: err.message }, 'client WebSocket error'));
+    ws.on('error', (err: Error & { code?: string }) => {
+      this.protocolError = PROTOCOL_ERRORS[err.code ?? ''];
+      this.log.warn({ err: err.message }, 'client WebSocket error');
+    });
   }
 
   private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
@@ -40,6 +54,7 @@ export class WsCallAdapter implements CallSink {
     if (msg.type === 'audio') {
       if (msg.audio.length & 1 && !this.oddAudioReported) {
         this.oddAudioReported = true;
+        this.log.warn({ bytes: msg.audio.length }, 'odd-length caller audio: re-aligned across messages');
         this.error(`audio of odd length (${msg.audio.length} bytes): 16-bit samples are re-aligned across messages`);
       }
       this.session.pushCallerAudio(msg.audio);
@@ -70,10 +85,13 @@ export class WsCallAdapter implements CallSink {
   }
 
   private onClose(code: number): void {
-    if (this.session && !this.session.isEnded) {
-      this.log.debug({ code }, 'client closed the WebSocket');
-      this.session.hangUp();
+    if (!this.session || this.session.isEnded) return;
+    if (this.protocolError) {
+      this.session.end({ outcome: 'error', reason: `client sent ${this.protocolError} (close ${code})` });
+      return;
     }
+    this.log.debug({ code }, 'client closed the WebSocket');
+    this.session.hangUp();
   }
 
   // CallSink
