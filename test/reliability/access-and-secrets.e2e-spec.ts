@@ -1,11 +1,11 @@
 import http from 'node:http';
-import net from 'node:net';
 import { CallRegistry } from '../../src/call/call-registry.js';
 import { AvrWsClient, sineFrame } from '../support/avr-client.js';
 import { AvrHttpCall } from '../support/http-call.js';
 import { FakeRealtimeServer } from '../support/fake-realtime-server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { findLine, openWsCall, waitUntil } from './support.js';
+import { freePort as closedPort } from '../../scripts/service-process.js';
 
 /**
  * Who may call (AUTH_TOKEN on both transports, METRICS_AUTH_TOKEN on /metrics, health always
@@ -20,14 +20,6 @@ const WRONG_BEARER = 'wrong-BEARERSECRET-456';
 let fake: FakeRealtimeServer;
 let app: TestApp;
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   fake = await FakeRealtimeServer.start();

@@ -1,10 +1,10 @@
-import net from 'node:net';
 import WebSocket from 'ws';
 import { CallRegistry } from '../../src/call/call-registry.js';
 import { AvrWsClient } from '../support/avr-client.js';
 import { FakeRealtimeServer, type FakeConnection, type FakeMode } from '../support/fake-realtime-server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { linesOf, openWsCall, waitUntil, WsWitness } from './support.js';
+import { freePort as closedPort } from '../../scripts/service-process.js';
 
 /**
  * Upstream faults, one table for those that end the call and one for those it survives. Each
@@ -38,14 +38,6 @@ afterAll(async () => {
   await fake.close();
 });
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const warnOrError = (a: TestApp, uuid: string) => linesOf(a, uuid, ['warn', 'error']);
 
