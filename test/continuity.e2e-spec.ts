@@ -2,6 +2,7 @@ import { FakeRealtimeServer, type FakeConnection } from './support/fake-realtime
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { waitUntil } from './support/wait.js';
+import { openWsCall } from './support/open-ws-call.js';
 
 /** Calls outlive upstream drops, expiry and rotation: real app, real sockets, the fake upstream. */
 describe('call continuity', () => {
@@ -30,13 +31,9 @@ describe('call continuity', () => {
   });
 
   async function call(uuid: string): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
-    const client = await AvrWsClient.connect(app.wsUrl);
-    clients.push(client);
-    const next = fake.connections.length;
-    client.init(uuid);
-    const upstream = await fake.waitForConnection(next);
-    await upstream.waitFor('session.update');
-    return { client, upstream };
+    const opened = await openWsCall(app, fake, uuid, '');
+    clients.push(opened.client);
+    return opened;
   }
 
   it('moves a dropped call to a new session with the same settings and the earlier turns, losing no caller audio', async () => {

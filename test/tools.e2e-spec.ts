@@ -8,6 +8,7 @@ import { FakeRealtimeServer, type FakeConnection } from './support/fake-realtime
 import { AvrWsClient } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { waitUntil } from './support/wait.js';
+import { openWsCall } from './support/open-ws-call.js';
 
 interface AmiRequest {
   path: string;
@@ -69,12 +70,8 @@ describe('tools over a WebSocket call', () => {
   });
 
   async function call(uuid: string): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
-    const client = await AvrWsClient.connect(`${app.wsUrl}/?from=2000&to=5001`);
-    const next = fake.connections.length;
-    client.init(uuid);
-    const upstream = await fake.waitForConnection(next);
-    await upstream.waitFor('session.update');
-    return { client, upstream };
+    const opened = await openWsCall(app, fake, uuid, '?from=2000&to=5001');
+    return opened;
   }
 
   function outputFor(upstream: FakeConnection, callId: string): Promise<{ item: { output: string } }> {

@@ -3,6 +3,7 @@ import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { CallRegistry } from '../src/call/call-registry.js';
 import { waitUntil } from './support/wait.js';
+import { openWsCall } from './support/open-ws-call.js';
 
 /** The WebSocket transport end to end: real app, real sockets, the fake upstream as the only stand-in. */
 describe('WebSocket calls', () => {
@@ -11,13 +12,9 @@ describe('WebSocket calls', () => {
   const clients: AvrWsClient[] = [];
 
   async function call(uuid: string, query = ''): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
-    const client = await AvrWsClient.connect(`${app.wsUrl}/${query}`);
-    clients.push(client);
-    const next = fake.connections.length;
-    client.init(uuid);
-    const upstream = await fake.waitForConnection(next);
-    await upstream.waitFor('session.update');
-    return { client, upstream };
+    const opened = await openWsCall(app, fake, uuid, query);
+    clients.push(opened.client);
+    return opened;
   }
 
   beforeAll(async () => {

@@ -7,15 +7,11 @@ import { AvrWsClient, sineFrame } from '../support/avr-client.js';
 import { AvrHttpCall } from '../support/http-call.js';
 import type { FakeConnection, FakeRealtimeServer } from '../support/fake-realtime-server.js';
 import type { TestApp } from '../support/app.js';
+import { openWsCall } from '../support/open-ws-call.js';
+import { waitUntil } from '../support/wait.js';
 
-/** Polls until the predicate holds, failing with `what` after timeoutMs. */
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { openWsCall, waitUntil };
+
 
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -35,21 +31,6 @@ export function findLine(app: TestApp, msg: RegExp, uuid?: string): Record<strin
   return app.logs.find((l) => typeof l.msg === 'string' && msg.test(l.msg) && (uuid === undefined || l.uuid === uuid));
 }
 
-/** Opens a WebSocket call and waits until its upstream session is configured. */
-export async function openWsCall(
-  app: TestApp,
-  fake: FakeRealtimeServer,
-  uuid: string,
-  query = '',
-  extra: object = {},
-): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
-  const client = await AvrWsClient.connect(`${app.wsUrl}/${query}`);
-  const next = fake.connections.length;
-  client.init(uuid, extra);
-  const upstream = await fake.waitForConnection(next);
-  await upstream.waitFor('session.update');
-  return { client, upstream };
-}
 
 /**
  * A good call that runs beside the faults: each check sends it fresh caller frames that must all
