@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
   }
   const results: RunResult[] = [];
-  for (const calls of opts.calls) {
+  const runs = opts.calls.flatMap((calls) => Array<number>(opts.repeat).fill(calls));
+  for (const calls of runs) {
     if (opts.quietWaitSeconds > 0) await waitForQuiet(0.25, opts.quietWaitSeconds * 1000, (line) => console.error(line));
     const result = await runLoad(opts, calls, (line) => console.error(line));
     results.push(result);

@@ -18,6 +18,10 @@ export interface LoadOptions {
   /** Extra node flags for the service process. */
   nodeArgs: string[];
   json: boolean;
+  /** Another build of the service to run instead of dist/main.js (A/B of a patch). */
+  serviceMain?: string;
+  /** Runs of each N (the machine is shared: repeats show the noise). */
+  repeat: number;
   /** Pin the service to CPU 1 and the bench to CPU 0 (taskset), so they do not share a core. */
   pin: boolean;
   /** Before each run, wait (up to this many seconds) for the machine to be quiet. */
@@ -37,6 +41,8 @@ export const USAGE = `npm run bench:load -- --calls N[,N...] --seconds S [option
   --profile-dir DIR     where the .cpuprofile files go (default: a temporary folder)
   --env KEY=VALUE       extra service environment (repeatable)
   --node-arg FLAG       extra node flag for the service (repeatable)
+  --service PATH        run this main.js instead of dist/main.js (e.g. a patched copy, for an A/B)
+  --repeat K            run each N K times (every run gets its row)
   --pin                 pin the service to CPU 1 and the bench to CPU 0 (taskset; needs 2+ CPUs)
   --quiet-wait S        before each run wait up to S s for other load to stop (default 60; 0: don't)
   --json                also print each run's result as one JSON line`;
@@ -60,6 +66,7 @@ export function parseOptions(argv: string[]): LoadOptions {
     serviceEnv: {},
     nodeArgs: [],
     json: false,
+    repeat: 1,
     pin: false,
     quietWaitSeconds: 60,
   };
@@ -118,6 +125,12 @@ export function parseOptions(argv: string[]): LoadOptions {
       }
       case '--node-arg':
         opts.nodeArgs.push(value());
+        break;
+      case '--service':
+        opts.serviceMain = value();
+        break;
+      case '--repeat':
+        opts.repeat = positiveInt('--repeat', value());
         break;
       case '--pin':
         opts.pin = true;

@@ -33,6 +33,8 @@ export interface RunResult {
   format: 'pcm16' | 'pcmu';
   batchMs: number;
   pinned: boolean;
+  /** The service build that ran, when not the default dist/main.js. */
+  serviceMain?: string;
   serviceCpuMs: number;
   /** Of which in the kernel (socket writes and reads on loopback mostly). */
   serviceSystemCpuMs: number;
@@ -112,6 +114,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
     },
     nodeArgs,
     opts.pin ? '1' : undefined,
+    opts.serviceMain,
   );
   let fleet: CallerFleet | undefined;
   try {
@@ -234,6 +237,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
       format: opts.format,
       batchMs: opts.batchMs,
       pinned: opts.pin,
+      serviceMain: opts.serviceMain,
       serviceCpuMs: svcCpuMs,
       serviceSystemCpuMs: svcCpu1.system - svcCpu0.system,
       idleCpuMsPerSecond,

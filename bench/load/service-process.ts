@@ -45,9 +45,9 @@ export class ServiceUnderTest {
   }
 
   /** `cpus`: pin the process to these CPUs (taskset -c, which execs node: the pid is node's). */
-  static async start(env: Record<string, string>, nodeArgs: string[], cpus?: string): Promise<ServiceUnderTest> {
+  static async start(env: Record<string, string>, nodeArgs: string[], cpus?: string, main = SERVICE_MAIN): Promise<ServiceUnderTest> {
     const port = await freePort();
-    const argv = [...nodeArgs, SERVICE_MAIN];
+    const argv = [...nodeArgs, main];
     const [command, args] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...argv]] : [process.execPath, argv];
     const child = spawn(command, args, {
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
