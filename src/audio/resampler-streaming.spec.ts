@@ -1,7 +1,7 @@
 import { Downsampler } from './downsampler.js';
 import { GROUP_DELAY } from './third-band-filter.js';
 import { Upsampler } from './upsampler.js';
-import { fromBytes, seededRandom, tone, toBytes } from './testing/signals.js';
+import { fromBytes, seededRandom, toBytes } from './testing/signals.js';
 
 type Converter = Upsampler | Downsampler;
 

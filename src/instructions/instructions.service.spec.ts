@@ -10,6 +10,7 @@ import { createRootLogger, LoggingModule } from '../logging/index.js';
 import { INSTRUCTION_SOURCES, type InstructionSource } from './instruction-source.js';
 import { InstructionsModule } from './instructions.module.js';
 import { InstructionsService } from './instructions.service.js';
+import { closedPort } from '../tools/testing/tools-test-kit.js';
 
 type LogLine = Record<string, unknown>;
 
@@ -81,14 +82,6 @@ function startInstructionsServer() {
   return { server, received };
 }
 
-async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Harness {
   service: InstructionsService;

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { CallRegistry } from '../../src/call/call-registry.js';
 import { AvrWsClient, sineFrame } from '../support/avr-client.js';
 import { AvrHttpCall } from '../support/http-call.js';
