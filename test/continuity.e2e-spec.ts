@@ -103,6 +103,23 @@ describe('call continuity', () => {
     expect(client.count('error')).toBe(0);
   });
 
+  it('delivers a keypress made while the upstream was being replaced to the new session', async () => {
+    const { client, upstream } = await call('continuity-dtmf');
+    fake.setMode({ refuseStatus: 503 });
+    const next = fake.connections.length;
+    const upgrades = fake.upgrades.length;
+    upstream.drop();
+    await waitUntil(() => fake.upgrades.length > upgrades);
+    client.send({ type: 'dtmf_digit', digit: '7' });
+    await new Promise((r) => setTimeout(r, 50));
+    fake.setMode('accept');
+    const renewed = await fake.waitForConnection(next, 10000);
+    const item = await renewed.waitFor('conversation.item.create', (e) => e.item?.content?.[0]?.text === 'The caller pressed 7 on the keypad.');
+    expect(item.item.role).toBe('user');
+    await renewed.waitFor('response.create');
+    expect(client.count('error')).toBe(0);
+  });
+
   it('treats an upstream that stops answering pings as dropped and moves the call on', async () => {
     const { client, upstream } = await call('continuity-frozen');
     const next = fake.connections.length;

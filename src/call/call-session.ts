@@ -234,7 +234,6 @@ export class CallSession implements LiveCall {
     this.activeResponseId = undefined;
     this.responseRequested = false;
     this.droppingResponseId = undefined;
-    this.queuedResponse = undefined;
     this.releaseAgentDoneWaiters();
     const ok = await this.establish(cause);
     this.switching = false;
@@ -245,7 +244,12 @@ export class CallSession implements LiveCall {
       { cause, gapMs: Date.now() - lostAt, itemsReplayed: this.itemsReplayed, keptBytes: this.caller.keptBytes, reconnects: this.reconnects },
       'upstream session replaced',
     );
+    for (const digit of this.pendingDtmf.splice(0)) this.sendDtmf(digit);
+    // A response asked for before or during the switch follows the agent's continuation, if any.
+    const waiting = this.queuedResponse;
+    this.queuedResponse = undefined;
     if (agentWasSpeaking) this.requestResponse({ instructions: `${this.instructionsText}\n\n${CONTINUE_AFTER_SWITCH}` });
+    if (waiting) this.requestResponse(Object.keys(waiting).length ? waiting : undefined);
   }
 
   /** Plans a switch to a fresh session before the upstream's session limit, taken between turns. */
@@ -385,7 +389,8 @@ export class CallSession implements LiveCall {
 
   /** Asks for a response now, or as soon as the active one is done (the server allows one at a time). */
   private requestResponse(response?: Record<string, unknown>): void {
-    if (this.activeResponseId || this.responseRequested) {
+    // While the upstream is being replaced the request waits for the new session.
+    if (this.activeResponseId || this.responseRequested || this.switching || !this.client) {
       this.queuedResponse = response ?? {};
       return;
     }
