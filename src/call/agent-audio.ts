@@ -8,7 +8,12 @@ interface ItemPlayout {
   itemId: string;
   bytesSent: number;
   firstFrameAt: number;
+  /** Audio the upstream sent for the item, ms: the most it can be truncated to. */
+  upstreamMs: number;
 }
+
+/** Upstream bytes per millisecond: 24 kHz 16-bit, or 8 kHz G.711. */
+const UPSTREAM_BYTES_PER_MS = { pcm16: 48, pcmu: 8 } as const;
 
 /**
  * The agent's road to the caller: decode upstream deltas, downsample to 8 kHz, cut exact 20 ms
@@ -44,8 +49,9 @@ export class AgentAudioPath {
   };
 
   delta(itemId: string | undefined, base64: string): void {
-    if (itemId && this.item?.itemId !== itemId) this.item = { itemId, bytesSent: 0, firstFrameAt: 0 };
+    if (itemId && this.item?.itemId !== itemId) this.item = { itemId, bytesSent: 0, firstFrameAt: 0, upstreamMs: 0 };
     const upstream = Buffer.from(base64, 'base64');
+    if (this.item) this.item.upstreamMs += upstream.length / UPSTREAM_BYTES_PER_MS[this.format];
     const pcm8k = this.format === 'pcmu' ? mulawToPcm16(upstream) : this.downsampler!.process(upstream);
     if (pcm8k.length > 0) this.framer.push(pcm8k, this.emitFrame);
   }
@@ -64,7 +70,7 @@ export class AgentAudioPath {
    * Barge-in: drop what was not sent and say how much of the current item the caller can have
    * heard: the lesser of the audio sent and the time since its first frame.
    */
-  interrupt(): { itemId: string; audioEndMs: number; sentMs: number } | undefined {
+  interrupt(): { itemId: string; audioEndMs: number; sentMs: number; itemMs: number } | undefined {
     this.framer.clear();
     this.downsampler?.reset();
     const now = Date.now();
@@ -73,7 +79,10 @@ export class AgentAudioPath {
     this.item = undefined;
     if (!item || item.bytesSent === 0) return undefined;
     const sentMs = item.bytesSent / BYTES_PER_MS;
-    return { itemId: item.itemId, sentMs, audioEndMs: Math.floor(Math.min(sentMs, now - item.firstFrameAt)) };
+    // What was sent includes the resampler's tail and the last frame's padding (up to ~22 ms more
+    // than the item holds): the upstream refuses an audio_end_ms past the item's own audio.
+    const audioEndMs = Math.floor(Math.min(sentMs, now - item.firstFrameAt, item.upstreamMs));
+    return { itemId: item.itemId, sentMs, audioEndMs, itemMs: item.upstreamMs };
   }
 
   /** Milliseconds until AVR core has played everything sent so far (0 when quiet). */

@@ -522,7 +522,8 @@ export class CallSession implements LiveCall {
       // (response_cancel_not_active is ignored) and covers turn detection set to none.
       this.client?.send({ type: 'response.cancel' });
     }
-    if (heard && heard.audioEndMs < heard.sentMs) {
+    // Nothing to truncate when the caller has heard the whole item.
+    if (heard && heard.audioEndMs < Math.floor(heard.itemMs)) {
       this.client?.send({ type: 'conversation.item.truncate', item_id: heard.itemId, content_index: 0, audio_end_ms: heard.audioEndMs });
       if (this.interruptedItems.size >= MAX_TRACKED_ITEMS) this.interruptedItems.clear();
       this.interruptedItems.add(heard.itemId);

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import type { CallSession } from '../../call/call-session.js';
@@ -32,6 +33,8 @@ export class WsCallAdapter implements CallSink {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The connection's socket (the one ws writes to), for batching writes. */
+    private readonly socket: Duplex,
     private readonly calls: CallService,
     private readonly metadata: Record<string, string>,
     private log: Logger,
@@ -97,8 +100,21 @@ export class WsCallAdapter implements CallSink {
   // CallSink
 
   audio(frame: Buffer): void {
+    // The frames cut from one upstream delta (5 for 100 ms) leave in one socket write, one
+    // syscall, instead of one each: cork on the first, uncork once this tick's work is done.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      queueMicrotask(this.uncork);
+    }
     this.sendText(`{"type":"audio","audio":"${frame.toString('base64')}"}`);
   }
+
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   transcript(role: 'user' | 'agent', text: string): void {
     this.sendText(JSON.stringify({ type: 'transcript', role, text }));

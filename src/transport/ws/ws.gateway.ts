@@ -46,10 +46,10 @@ export class WsGateway implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, socket));
   };
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+  private onConnection(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const metadata = metadataFromUrl(req.url);
     const log = this.log.child({ remote: req.socket.remoteAddress });
     if (!callAuthorised(req, this.config.server.authToken, true)) {
@@ -64,6 +64,6 @@ export class WsGateway implements OnApplicationBootstrap, OnApplicationShutdown 
       ws.close(WS_CLOSE.tryAgainLater, admission.message);
       return;
     }
-    new WsCallAdapter(ws, this.calls, metadata, log);
+    new WsCallAdapter(ws, socket, this.calls, metadata, log);
   }
 }
