@@ -133,6 +133,16 @@ describe('WebSocket calls', () => {
     await upstream.waitFor('response.create');
   });
 
+  it('sends no interruption when the caller starts speaking while the agent is silent', async () => {
+    const { client, upstream } = await call('call-no-barge-in');
+    upstream.speechStarted();
+    upstream.speechStopped();
+    upstream.userTranscript('Hello?');
+    await client.until(() => client.count('transcript') === 1);
+    expect(client.count('interruption')).toBe(0);
+    expect(upstream.count('response.cancel')).toBe(0);
+  });
+
   it('keeps the call going after an upstream error event and tells the client', async () => {
     const { client, upstream } = await call('call-error-event');
     upstream.error('invalid_value', 'Invalid value for voice.');

@@ -514,7 +514,9 @@ export class CallSession implements LiveCall {
   private onCallerSpeechStarted(itemId: unknown): void {
     this.callerSpeaking = true;
     if (typeof itemId === 'string') this.noteItemStart(itemId);
-    this.sink.interruption();
+    // Only a caller talking over the agent (speaking, or audio still playing out) is a barge-in.
+    const agentAudible = this.activeResponseId !== undefined || this.agent.playoutRemainingMs() > 0;
+    if (agentAudible) this.sink.interruption();
     const heard = this.agent.interrupt();
     if (this.activeResponseId) {
       this.droppingResponseId = this.activeResponseId;
