@@ -22,17 +22,21 @@ let app: TestApp;
 
 beforeAll(async () => {
   fake = await FakeRealtimeServer.start();
-  app = await startTestApp({
+  app = await startTestApp(await appEnv());
+});
+
+/** Every secret set; avr_transfer will fail, since nothing answers at the AMI address. */
+async function appEnv(): Promise<Record<string, string>> {
+  return {
     OPENAI_REALTIME_URL: fake.url,
     OPENAI_API_KEY: API_KEY,
     AUTH_TOKEN,
     METRICS_AUTH_TOKEN: METRICS_TOKEN,
-    // avr_transfer will fail: nothing answers at the AMI address.
     AMI_URL: `http://127.0.0.1:${await closedPort()}`,
     UPSTREAM_RECONNECT_BASE_MS: '20',
     LOG_LEVEL: 'trace',
-  });
-});
+  };
+}
 
 afterEach(() => fake.setMode('accept'));
 
@@ -164,15 +168,7 @@ describe('secrets never reach the logs', () => {
   // Its own app, so the log holds exactly this scenario.
   let own: TestApp;
   beforeAll(async () => {
-    own = await startTestApp({
-      OPENAI_REALTIME_URL: fake.url,
-      OPENAI_API_KEY: API_KEY,
-      AUTH_TOKEN,
-      METRICS_AUTH_TOKEN: METRICS_TOKEN,
-      AMI_URL: `http://127.0.0.1:${await closedPort()}`,
-      UPSTREAM_RECONNECT_BASE_MS: '20',
-      LOG_LEVEL: 'trace',
-    });
+    own = await startTestApp(await appEnv());
   });
   afterAll(async () => {
     await own.close();
