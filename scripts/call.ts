@@ -6,8 +6,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { formatEvent, formatProgress, formatSummary, readWav, runCall, writeWav, type CallEvent } from './call-client/index.js';
+import { cli } from './cli.js';
 
 // Resolved from the compiled file, dist-tools/scripts/call.js, so it works from any directory.
 const BUNDLED_CALLER = fileURLToPath(new URL('../../assets/caller.wav', import.meta.url));
@@ -21,40 +21,20 @@ const USAGE = `usage: npm run call -- --url <ws://host:6030 | http://host:6030/s
   --tail-ms <ms>           silence sent after the recording while waiting for the answer (default: 4000)
   --realtime-factor <n>    send n times faster than real time (default: 1)`;
 
-function fail(message: string): never {
-  console.error(`call: ${message}`);
-  process.exit(1);
-}
-
-function numberOption(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) fail(`--${name} must be a non-negative number, got "${value}"`);
-  return n;
-}
-
-let args;
-try {
-  args = parseArgs({
-    options: {
-      url: { type: 'string' },
-      in: { type: 'string', default: BUNDLED_CALLER },
-      out: { type: 'string', default: 'reply.wav' },
-      uuid: { type: 'string' },
-      query: { type: 'string' },
-      token: { type: 'string' },
-      'tail-ms': { type: 'string' },
-      'realtime-factor': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-} catch (err) {
-  fail(`${(err as Error).message}\n${USAGE}`);
-}
-if (args.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const tool = cli('call', USAGE);
+// Annotated so the compiler knows it never returns.
+const fail: (message: string) => never = tool.fail;
+const args = tool.parse({
+  url: { type: 'string' },
+  in: { type: 'string', default: BUNDLED_CALLER },
+  out: { type: 'string', default: 'reply.wav' },
+  uuid: { type: 'string' },
+  query: { type: 'string' },
+  token: { type: 'string' },
+  'tail-ms': { type: 'string' },
+  'realtime-factor': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+});
 if (!args.url) fail(`--url is required\n${USAGE}`);
 
 let input;
@@ -103,8 +83,8 @@ try {
     uuid: args.uuid,
     query: args.query,
     token: args.token,
-    tailMs: numberOption(args['tail-ms'], 'tail-ms', 4000),
-    realtimeFactor: numberOption(args['realtime-factor'], 'realtime-factor', 1) || fail('--realtime-factor must be > 0'),
+    tailMs: tool.number(args['tail-ms'], 'tail-ms', 4000, 0),
+    realtimeFactor: tool.number(args['realtime-factor'], 'realtime-factor', 1, 0) || fail('--realtime-factor must be > 0'),
     signal: hangUp.signal,
     onEvent: show,
   });

@@ -8,12 +8,12 @@
  * (failures caused by injected faults are expected and reported); 1 when the service could not
  * start or died during the run.
  */
-import { parseArgs } from 'node:util';
 import { CallerFleet } from './soak/callers.js';
 import { FaultyUpstream, faultRates } from './soak/fault-upstream.js';
 import { mb, rssKb, type RssSample } from './soak/rss.js';
 import { Counter, Tally } from './soak/tally.js';
 import { ServiceProcess } from './service-process.js';
+import { cli } from './cli.js';
 
 const USAGE = `usage: npm run soak -- [--minutes M] [--calls N] [options]
   --minutes <m>        how long new calls are started (default 2)
@@ -24,46 +24,26 @@ const USAGE = `usage: npm run soak -- [--minutes M] [--calls N] [options]
   --max-call-s <s>     longest call (default 8)
   --report-s <s>       seconds between progress reports (default 30)`;
 
-function fail(message: string): never {
-  console.error(`soak: ${message}`);
-  process.exit(1);
-}
-
-function num(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) fail(`--${name} must be a number from ${min} to ${max}, got "${value}"`);
-  return n;
-}
-
-let args;
-try {
-  args = parseArgs({
-    options: {
-      minutes: { type: 'string' },
-      calls: { type: 'string' },
-      'http-share': { type: 'string' },
-      'fault-scale': { type: 'string' },
-      'min-call-s': { type: 'string' },
-      'max-call-s': { type: 'string' },
-      'report-s': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-} catch (err) {
-  fail(`${(err as Error).message}\n${USAGE}`);
-}
-if (args.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const minutes = num(args.minutes, 'minutes', 2, 0.05, 24 * 60);
-const concurrency = Math.round(num(args.calls, 'calls', 20, 1, 2000));
-const httpShare = num(args['http-share'], 'http-share', 0.2, 0, 1);
-const faultScale = num(args['fault-scale'], 'fault-scale', 1, 0, 20);
-const minCallMs = num(args['min-call-s'], 'min-call-s', 3, 0.5, 3600) * 1000;
-const maxCallMs = Math.max(minCallMs, num(args['max-call-s'], 'max-call-s', 8, 0.5, 3600) * 1000);
-const reportMs = num(args['report-s'], 'report-s', 30, 1, 3600) * 1000;
+const tool = cli('soak', USAGE);
+// Annotated so the compiler knows it never returns.
+const fail: (message: string) => never = tool.fail;
+const args = tool.parse({
+  minutes: { type: 'string' },
+  calls: { type: 'string' },
+  'http-share': { type: 'string' },
+  'fault-scale': { type: 'string' },
+  'min-call-s': { type: 'string' },
+  'max-call-s': { type: 'string' },
+  'report-s': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+});
+const minutes = tool.number(args.minutes, 'minutes', 2, 0.05, 24 * 60);
+const concurrency = Math.round(tool.number(args.calls, 'calls', 20, 1, 2000));
+const httpShare = tool.number(args['http-share'], 'http-share', 0.2, 0, 1);
+const faultScale = tool.number(args['fault-scale'], 'fault-scale', 1, 0, 20);
+const minCallMs = tool.number(args['min-call-s'], 'min-call-s', 3, 0.5, 3600) * 1000;
+const maxCallMs = Math.max(minCallMs, tool.number(args['max-call-s'], 'max-call-s', 8, 0.5, 3600) * 1000);
+const reportMs = tool.number(args['report-s'], 'report-s', 30, 1, 3600) * 1000;
 
 const tally = new Tally();
 const upstream = new FaultyUpstream(faultRates(faultScale), tally);

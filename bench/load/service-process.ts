@@ -1,21 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { freePort, SERVICE_MAIN } from '../../scripts/service-process.js';
 
-/** dist/main.js, from bench/load (sources) or dist-tools/bench/load (compiled) alike. */
-const SERVICE_MAIN = fileURLToPath(new URL(import.meta.url.includes('/dist-tools/') ? '../../../dist/main.js' : '../../dist/main.js', import.meta.url));
 
 /** Keep at most this much of the service's output (LOG_LEVEL=warn keeps it small anyway). */
 const MAX_OUTPUT_CHARS = 1 << 20;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /**
  * The built service (`node dist/main.js`) as its own process, on a free loopback port, with an
