@@ -1,0 +1,126 @@
+/**
+ * The call engine's view of an upstream voice model: call-level verbs and typed events, nothing of
+ * any wire protocol. OpenAI Realtime GA (src/realtime/) and GPT-Live (src/live/) each implement it;
+ * `src/call/` depends on this file only.
+ *
+ * Audio crosses this seam in the session's upstream format (see `UpstreamAudioFormat`): the call
+ * engine resamples or not, the implementation only base64-encodes.
+ */
+
+/** What the upstream carries: 24 kHz 16-bit PCM (resampled by us) or G.711 mu-law at 8 kHz. */
+export type UpstreamAudioFormat = 'pcm16' | 'pcmu';
+
+/** What an implementation can and cannot do; the call engine adapts instead of asking which one it is. */
+export interface UpstreamCapabilities {
+  /** Tells the engine when caller speech starts and stops (Realtime VAD); GPT-Live does not. */
+  readonly callerTurnEvents: boolean;
+  /** Marks where each agent response starts and ends; on GPT-Live the engine derives turns from audio. */
+  readonly responseEvents: boolean;
+  /** Accepts `heard()` (Realtime truncate); GPT-Live has no playback report. */
+  readonly truncation: boolean;
+  /** A response can be asked for explicitly (`respond()`); GPT-Live decides by itself when to talk. */
+  readonly explicitResponses: boolean;
+}
+
+/** One entry of the conversation so far, for seeding a replacement session. */
+export interface ReplayItem {
+  role: 'user' | 'agent' | 'tool';
+  text: string;
+}
+
+/** A function the model may call, in the JSON-schema form both interfaces take. */
+export interface UpstreamTool {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** What a session is opened with; the same settings again on every replacement session of a call. */
+export interface UpstreamSessionSettings {
+  instructions: string;
+  tools: readonly UpstreamTool[];
+  /** Conversation so far (empty for the call's first session), oldest first, already within budget. */
+  replay: readonly ReplayItem[];
+}
+
+export interface UpstreamUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  inputTextTokens: number;
+  inputAudioTokens: number;
+  inputCachedTokens: number;
+  outputTextTokens: number;
+  outputAudioTokens: number;
+  /** Billed session seconds (GPT-Live); 0 on Realtime. */
+  sessionSeconds?: number;
+}
+
+/** An upstream error, classified by the implementation that knows its codes. */
+export interface UpstreamErrorInfo {
+  /** Bounded vocabulary (known codes, else 'other'): safe as a metric label. */
+  code: string;
+  message: string;
+  /** Nothing the call can do about it (a race, a refused truncation): logged at debug only. */
+  benign: boolean;
+  /** No new session can help (bad key, quota, policy): the call ends. */
+  fatal: boolean;
+  /** The session is over but a new one may serve (session expired). */
+  sessionOver: boolean;
+}
+
+export type UpstreamEvent =
+  /** Agent audio in the session's format; itemId when the upstream names items (Realtime). */
+  | { type: 'agent_audio'; audio: Buffer; itemId?: string; responseId?: string }
+  /** The audio of one agent item is complete (flush the framer's tail). */
+  | { type: 'agent_audio_done'; itemId?: string; responseId?: string }
+  | { type: 'response_started'; responseId: string }
+  | {
+      type: 'response_done';
+      responseId?: string;
+      status: 'completed' | 'cancelled' | 'failed' | 'incomplete';
+      /** For failed/incomplete: the code or reason the upstream gave. */
+      reason?: string;
+      usage?: UpstreamUsage;
+    }
+  | { type: 'caller_speech_started'; itemId?: string }
+  | { type: 'caller_speech_stopped' }
+  /** A finished transcript of one turn (GPT-Live: fragments grouped by the implementation). */
+  | { type: 'transcript'; role: 'user' | 'agent'; text: string; itemId?: string; startedAt?: number }
+  /** A function call that completed (never one of a cancelled or interrupted response). */
+  | { type: 'tool_call'; callId: string; name: string; arguments: string; responseId?: string }
+  | { type: 'error'; error: UpstreamErrorInfo }
+  /** Usage reported outside a response (GPT-Live session usage, final usage on close). */
+  | { type: 'usage'; usage: UpstreamUsage };
+
+export interface UpstreamListener {
+  event(event: UpstreamEvent): void;
+  /** The connection was lost (not after close()); `failure.retryable` says whether a new one may help. */
+  lost(failure: Error & { retryable: boolean }): void;
+}
+
+export interface UpstreamSession {
+  readonly capabilities: UpstreamCapabilities;
+  /** Opened and configured (the upstream acknowledged the settings), and not closed or lost. */
+  readonly isReady: boolean;
+  /**
+   * Opens the connection and configures it with the settings; resolves once the upstream has
+   * acknowledged them (session.updated / session.started). Rejects with a classified failure
+   * (a refused configuration is not retryable) and on abort.
+   */
+  open(settings: UpstreamSessionSettings, signal: AbortSignal): Promise<void>;
+  appendAudio(audio: Uint8Array): void;
+  /** Asks the model to speak (optional per-response instructions). No-op where not explicit. */
+  respond(instructions?: string): void;
+  /** Stops the response in progress where the upstream does not do so by itself on barge-in. */
+  cancel(): void;
+  /** Tells the upstream how much of an agent item the caller heard. No-op without truncation. */
+  heard(itemId: string, audioEndMs: number): void;
+  /** Text the caller "said" (DTMF, injected context), added to the conversation as a user turn. */
+  addUserText(text: string): void;
+  /** Trusted instruction mid-call (wrap-up, check-in); Realtime: a system message item. */
+  addInstruction(text: string): void;
+  /** The result of a tool call; the engine calls respond() once every call of a response has one. */
+  toolResult(callId: string, output: string): void;
+  close(): void;
+}
