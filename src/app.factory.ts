@@ -45,6 +45,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   await app.listen(config.server.port, config.server.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   logger.info({ port, upstream: config.openai.realtimeUrl, model: config.openai.model }, 'avr-sts-openai listening');
+  if (options.env.OPENAI_TEMPERATURE !== undefined) {
+    logger.warn('OPENAI_TEMPERATURE has no effect: the Realtime GA server refuses a session temperature, so it is not sent');
+  }
   const drainAndClose = async () => {
     const registry = app.get(CallRegistry);
     logger.info({ activeCalls: registry.size, graceMs: config.server.shutdownGraceMs }, 'draining: refusing new calls');

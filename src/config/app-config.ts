@@ -142,7 +142,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     model: r.string('OPENAI_MODEL', 'gpt-realtime-2.1', 'Realtime model (Azure: the deployment name)'),
     voice: r.string('OPENAI_VOICE', 'marin', 'Agent voice'),
     language: r.optionalString('OPENAI_LANGUAGE', 'Caller language for transcription (ISO 639-1, e.g. en); unset: detected'),
-    temperature: r.number('OPENAI_TEMPERATURE', 0.8, 0.6, 1.2, 'Sampling temperature, sent for non-reasoning models only'),
+    temperature: r.number('OPENAI_TEMPERATURE', 0.8, 0.6, 1.2, 'Accepted so old env files keep working; has no effect (the GA server refuses a temperature, start-up warns)'),
     reasoningEffort: r.oneOf('OPENAI_REASONING_EFFORT', 'low', REASONING_EFFORTS, 'Reasoning effort for the reasoning models (gpt-realtime-2*)'),
     maxTokens,
     transcriptionModel: r.string('OPENAI_TRANSCRIPTION_MODEL', 'gpt-4o-mini-transcribe', 'Model transcribing the caller'),

@@ -10,14 +10,16 @@ function openai(env: Record<string, string>) {
 describe('buildSessionUpdate', () => {
   it('gives the 2.x reasoning models reasoning effort and no temperature', () => {
     const ev = buildSessionUpdate(openai({ OPENAI_MODEL: 'gpt-realtime-2.1-mini', OPENAI_REASONING_EFFORT: 'medium' }), 'x', []);
-    expect(ev.session).toMatchObject({ model: 'gpt-realtime-2.1-mini', reasoning: { effort: 'medium' } });
+    expect(ev.session).toMatchObject({ reasoning: { effort: 'medium' } });
     expect((ev.session as { temperature?: number }).temperature).toBeUndefined();
+    expect((ev.session as { model?: string }).model).toBeUndefined();
     expect(validateClientEvent(ev)).toEqual([]);
   });
 
-  it('sends temperature, as the AVR connector does, for the non-reasoning models', () => {
+  it('never sends temperature or model, which the live GA server refuses with the whole update', () => {
     const ev = buildSessionUpdate(openai({ OPENAI_MODEL: 'gpt-realtime-1.5', OPENAI_TEMPERATURE: '0.7' }), 'x', []);
-    expect(ev.session).toMatchObject({ temperature: 0.7 });
+    expect(Object.keys(ev.session)).not.toContain('temperature');
+    expect(Object.keys(ev.session)).not.toContain('model');
     expect((ev.session as { reasoning?: unknown }).reasoning).toBeUndefined();
     expect(isReasoningModel('gpt-realtime-2')).toBe(true);
     expect(isReasoningModel('gpt-realtime-1.5')).toBe(false);

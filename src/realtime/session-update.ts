@@ -1,7 +1,7 @@
 import type { AppConfig } from '../config/index.js';
 import type { RealtimeSessionCreateRequest, RealtimeToolsConfigUnion, SessionUpdateEvent } from './realtime-events.js';
 
-/** Models that take `reasoning.effort` and no temperature. */
+/** Models that take `reasoning.effort`. */
 export function isReasoningModel(model: string): boolean {
   return /^gpt-realtime-2(\b|[.-])/.test(model);
 }
@@ -12,9 +12,11 @@ export function upstreamAudioFormat(mode: AppConfig['openai']['audioFormat']) {
 }
 
 /**
- * The first (and, after a reconnect, the same) `session.update` of a call, GA shape only.
- * `temperature` is not in the GA schema, but the AVR ecosystem's connector sends it for the
- * non-reasoning models and the server accepts it, so operators keep the knob they know.
+ * The first (and, after a reconnect, the same) `session.update` of a call, GA shape only. The live
+ * GA server refuses the whole update over one unknown field (`session.temperature` is the one AVR's
+ * connector sends: "Unknown parameter: 'session.temperature'.") and the model is chosen by the
+ * URL's `?model=` (proxies and Azure deployment names have been refused as `session.model`), so
+ * neither is ever sent.
  */
 export function buildSessionUpdate(
   openai: AppConfig['openai'],
@@ -35,9 +37,8 @@ export function buildSessionUpdate(
             create_response: true,
             interrupt_response: true,
           };
-  const session: RealtimeSessionCreateRequest & { temperature?: number } = {
+  const session: RealtimeSessionCreateRequest = {
     type: 'realtime',
-    model: openai.model,
     instructions,
     output_modalities: ['audio'],
     audio: {
@@ -53,7 +54,6 @@ export function buildSessionUpdate(
     max_output_tokens: openai.maxTokens,
   };
   if (isReasoningModel(openai.model)) session.reasoning = { effort: openai.reasoningEffort };
-  else session.temperature = openai.temperature;
   const allTools: RealtimeToolsConfigUnion[] = [
     ...tools,
     ...openai.mcpServers.map((s) => ({
