@@ -83,12 +83,17 @@ function stringMap(maxKeys: number, maxChars: number): Check {
   };
 }
 
+/** YAML reads an unquoted 5001 as a number, and +4930… or 0612… would lose their + or 0: say so. */
+const MATCH_VALUE: Check = (value) =>
+  typeof value === 'number' ? `${value} is a number: quote it ("${value}") so a leading + or 0 is kept` : text(128)(value);
+
 const PROMPT_KEYS = new Set(['id', 'version', 'variables']);
 const checkPrompt: Check = (value) => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${show(value)} is not an object {id, version?, variables?}`;
   const o = value as Record<string, unknown>;
   const unknown = Object.keys(o).find((k) => !PROMPT_KEYS.has(k));
   if (unknown) return `'${unknown}' is not a prompt field (id, version, variables)`;
+  if (o.id === undefined) return 'has no id';
   const id = text(200)(o.id);
   if (id) return `id ${id}`;
   const version = o.version === undefined ? null : text(64)(o.version);
@@ -121,7 +126,7 @@ interface Field {
 export const PROFILE_FIELDS: Readonly<Record<string, Field>> = {
   name: { prop: 'name', check: text(128) },
   version: { prop: 'version', check: text(64) },
-  match: { prop: 'match', check: list(text(128), 1000) },
+  match: { prop: 'match', check: list(MATCH_VALUE, 1000) },
   instructions: { prop: 'instructions', check: text(1_000_000, false) },
   prompt: { prop: 'prompt', check: checkPrompt },
   greeting: { prop: 'greeting', check: text(4000, false) },
