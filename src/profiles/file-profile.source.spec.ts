@@ -113,6 +113,12 @@ describe('profile files (PROFILES_DIR)', () => {
       ]);
     });
 
+    it('stops on a tool allow-list naming a tool that is not loaded', async () => {
+      await expect(startUpProblems({ 'sales.yaml': 'tools: [avr_transfer, crm_lookup]\n' })).resolves.toEqual([
+        'PROFILES_DIR=<dir>: sales.yaml: field \'tools\': there is no tool named "crm_lookup" (tools: avr_transfer, avr_hangup)',
+      ]);
+    });
+
     it('stops on a file that does not parse, naming it', async () => {
       const [problem] = await startUpProblems({ 'broken.yaml': 'voice: [ash\n', 'broken.json': '{"voice": ' });
       expect(problem).toMatch(/^PROFILES_DIR=<dir>: broken.json: not valid JSON/);

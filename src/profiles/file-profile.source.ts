@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { APP_CONFIG, ConfigError, type AppConfig } from '../config/index.js';
 import { clashes, isProfileFile, listProfileFiles, readProfileFile, stampOf, type FileState, type ProfileFile } from './profile-files.js';
+import { ProfileValidator } from './profile-validator.js';
 import { warnFallThrough, type ProfileSource, type ProfileSourceCall, type SourcedProfile } from './profile-source.js';
 
 /** Chosen when no file names or matches the call's metadata value. */
@@ -23,7 +24,10 @@ export class FileProfileSource implements ProfileSource {
   /** Calls arriving during a scan share it: one set of stats, one warning per change. */
   private scanning?: Promise<ProfileFile[] | string>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly validator: ProfileValidator,
+  ) {
     this.dir = config.profiles.dir?.trim() || undefined;
   }
 
@@ -87,7 +91,7 @@ export class FileProfileSource implements ProfileSource {
         next.set(file, known);
         continue;
       }
-      const state = await readProfileFile(dir, file, st);
+      const state = await readProfileFile(dir, file, st, (doc) => this.validator.validate(doc));
       if (isProfileFile(state.result)) next.set(file, { ...state, good: state.result });
       else {
         onInvalid(file, state.result.problems);

@@ -3,7 +3,7 @@ import type { Stats } from 'node:fs';
 import { extname, basename, join } from 'node:path';
 import { JSON_SCHEMA, load } from 'js-yaml';
 import type { AgentProfile } from './agent-profile.js';
-import { validateProfile } from './profile-schema.js';
+import type { ProfileValidation } from './profile-schema.js';
 
 /** Above this a "profile" is a mistake (the web service's default cap is the same). */
 const MAX_FILE_BYTES = 262144;
@@ -35,7 +35,7 @@ export function stampOf(st: Stats): string {
 }
 
 /** Reads, parses and validates one file; never throws. */
-export async function readProfileFile(dir: string, file: string, st: Stats): Promise<FileState> {
+export async function readProfileFile(dir: string, file: string, st: Stats, validate: (doc: unknown) => ProfileValidation): Promise<FileState> {
   const stamp = stampOf(st);
   const fail = (...problems: string[]): FileState => ({ stamp, result: { problems } });
   if (!st.isFile()) return fail('not a regular file');
@@ -54,7 +54,7 @@ export async function readProfileFile(dir: string, file: string, st: Stats): Pro
     const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return fail(`not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${detail}`);
   }
-  const checked = validateProfile(doc);
+  const checked = validate(doc);
   if (!checked.ok) return fail(...checked.problems);
   const name = checked.profile.name ?? basename(file, extname(file));
   return { stamp, result: { file, name, profile: checked.profile } };

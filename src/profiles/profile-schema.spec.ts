@@ -81,6 +81,15 @@ describe('validateProfile', () => {
     expect(problemsOf({ interface: 'realtime', model: 'gpt-live-1', prompt: { id: 'pmpt_1' } })).toEqual([]);
   });
 
+  it('refuses a tool allow-list naming a tool the service does not offer, as AVR_TOOLS does', () => {
+    const context = { toolNames: ['avr_transfer', 'avr_hangup'] };
+    expect(validateProfile({ tools: ['avr_transfer'] }, context)).toEqual({ ok: true, profile: { tools: ['avr_transfer'] } });
+    expect(validateProfile({ tools: ['avr_transfer', 'avr_transfr'] }, context)).toEqual({
+      ok: false,
+      problems: ['field \'tools\': there is no tool named "avr_transfr" (tools: avr_transfer, avr_hangup)'],
+    });
+  });
+
   it('treats an explicit null as "keep the default"', () => {
     expect(validateProfile({ voice: null, greeting: 'Hi' })).toEqual({ ok: true, profile: { greeting: 'Hi' } });
   });

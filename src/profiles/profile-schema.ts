@@ -157,12 +157,18 @@ export const PROFILE_FIELDS: Readonly<Record<string, Field>> = {
 
 export type ProfileValidation = { ok: true; profile: AgentProfile } | { ok: false; problems: string[] };
 
+/** What the running service offers, for the rules that depend on it. */
+export interface ProfileContext {
+  /** The loaded tools: a `tools` allow-list naming another is a mistake, as in AVR_TOOLS. */
+  toolNames?: readonly string[];
+}
+
 /**
  * Checks a parsed document (a file, a web answer, the allow-listed part of provider_config) and
  * turns it into an AgentProfile. Every problem is one line naming the field; an unknown field is a
  * problem too, so a misspelt setting is never silently ignored.
  */
-export function validateProfile(doc: unknown): ProfileValidation {
+export function validateProfile(doc: unknown, context: ProfileContext = {}): ProfileValidation {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, problems: [`the profile is ${show(doc)}, not an object`] };
   const problems: string[] = [];
   const profile: Record<string, unknown> = {};
@@ -178,6 +184,9 @@ export function validateProfile(doc: unknown): ProfileValidation {
     else profile[field.prop] = value;
   }
   const p = profile as AgentProfile;
+  const { toolNames } = context;
+  const unknownTool = toolNames && p.tools?.find((t) => !toolNames.includes(t));
+  if (unknownTool) problems.push(`field 'tools': there is no tool named "${unknownTool}" (tools: ${toolNames.join(', ')})`);
   if (p.prompt && (p.interface ?? interfaceOfModel(p.model)) === 'live') {
     problems.push("field 'prompt': stored prompts are a Realtime feature, and this profile's interface is live");
   }

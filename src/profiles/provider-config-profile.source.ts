@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ConfigError, type AppConfig } from '../config/index.js';
-import { PROFILE_FIELDS, validateProfile } from './profile-schema.js';
+import { PROFILE_FIELDS } from './profile-schema.js';
+import { ProfileValidator } from './profile-validator.js';
 import { warnFallThrough, type ProfileSource, type ProfileSourceCall, type SourcedProfile } from './profile-source.js';
 import { isSecretKey, isSecretValue } from './secrets.js';
 
@@ -20,7 +21,10 @@ export class ProviderConfigProfileSource implements ProfileSource {
   readonly name = 'provider_config';
   private readonly allowed: ReadonlySet<string>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly validator: ProfileValidator,
+  ) {
     this.allowed = new Set(config.profiles.providerConfigFields);
   }
 
@@ -51,7 +55,7 @@ export class ProviderConfigProfileSource implements ProfileSource {
     // Only a count: the names of what was dropped may themselves be telling.
     if (ignored > 0) call.logger.debug({ source: this.name, ignored }, 'provider_config fields outside PROVIDER_CONFIG_FIELDS ignored');
     if (Object.keys(picked).length === 0) return null;
-    const checked = validateProfile(picked);
+    const checked = this.validator.validate(picked);
     if (!checked.ok) return warnFallThrough(call, this.name, `invalid profile: ${checked.problems.join('; ')}`);
     return { profile: checked.profile, name: checked.profile.name ?? this.name, ...(checked.profile.version ? { version: checked.profile.version } : {}) };
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { getJsonCapped, JsonGetError } from '../instructions/get-json-capped.js';
-import { validateProfile } from './profile-schema.js';
+import { ProfileValidator } from './profile-validator.js';
 import { warnFallThrough, type ProfileSource, type ProfileSourceCall, type SourcedProfile } from './profile-source.js';
 
 /** "No profile for this call": the next source decides, and nothing is wrong. */
@@ -19,7 +19,10 @@ export class UrlProfileSource implements ProfileSource {
   /** Origin and path only: the userinfo and query string may hold credentials. */
   private readonly loggableUrl?: string;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly validator: ProfileValidator,
+  ) {
     const raw = config.profiles.url?.trim();
     if (raw) {
       this.target = new URL(raw);
@@ -56,7 +59,7 @@ export class UrlProfileSource implements ProfileSource {
       const reason = err instanceof JsonGetError ? err.message : `request failed: ${String(err)}`;
       return warnFallThrough(call, this.name, reason, { url: this.loggableUrl });
     }
-    const checked = validateProfile(body);
+    const checked = this.validator.validate(body);
     if (!checked.ok) return warnFallThrough(call, this.name, `invalid profile: ${checked.problems.join('; ')}`, { url: this.loggableUrl });
     const { profile } = checked;
     return { profile, name: profile.name ?? 'web', ...(profile.version ? { version: profile.version } : {}) };
