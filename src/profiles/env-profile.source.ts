@@ -10,6 +10,10 @@ export class EnvProfileSource implements ProfileSource {
     return true;
   }
 
+  mayChangeConnection(): boolean {
+    return false;
+  }
+
   async load(): Promise<SourcedProfile | null> {
     return { profile: {}, name: 'env' };
   }

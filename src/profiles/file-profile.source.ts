@@ -35,6 +35,11 @@ export class FileProfileSource implements ProfileSource {
     return this.dir !== undefined;
   }
 
+  /** As of the last look at the folder: an edit since then shows in the next call's resolved profile. */
+  mayChangeConnection(): boolean {
+    return [...this.files.values()].some((s) => s.good?.profile.model !== undefined || s.good?.profile.interface !== undefined);
+  }
+
   async prepare(): Promise<void> {
     if (!this.dir) return;
     const problems: string[] = [];

@@ -36,6 +36,11 @@ export interface ProfileSource {
   isConfigured(): boolean;
   /** Start-up work (e.g. checking files); a ConfigError thrown here stops the service. */
   prepare?(): Promise<void>;
+  /**
+   * Whether a profile from here could set the model or interface (what the upstream connection
+   * depends on). Unimplemented means "it could".
+   */
+  mayChangeConnection?(): boolean;
   /** A validated profile, or null to fall through (after one warning when something failed). */
   load(call: ProfileSourceCall): Promise<SourcedProfile | null>;
 }

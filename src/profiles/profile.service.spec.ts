@@ -59,6 +59,17 @@ describe('ProfileService', () => {
     await expect(service.resolve(call())).resolves.toMatchObject(expected);
   });
 
+  it.each([
+    [{ 'default.yaml': 'voice: ash\n' }, {}, false],
+    [{ 'default.yaml': 'voice: ash\n', 'premium.yaml': 'match: ["9"]\nmodel: gpt-realtime-2\n' }, {}, true],
+    [{ 'default.yaml': 'voice: ash\n' }, { PROVIDER_CONFIG_FIELDS: 'voice' }, false],
+    [{ 'default.yaml': 'voice: ash\n' }, { PROVIDER_CONFIG_FIELDS: 'voice,model' }, true],
+    [{ 'default.yaml': 'voice: ash\n' }, { AGENT_PROFILE_URL: 'http://127.0.0.1:9/profile' }, true],
+  ])('tells the engine before resolving whether a profile could change the connection (%j, %j)', async (files, env, expected) => {
+    const { service } = await withFiles(files, env);
+    expect(service.mayChangeConnection()).toBe(expected);
+  });
+
   it('fills placeholders in instructions, greeting, prompt variables and MCP headers, and names unknown ones once', async () => {
     const { service, warnings } = await withFiles(
       {

@@ -56,6 +56,21 @@ export class ProfileService implements OnModuleInit {
     for (const source of this.sources) await source.prepare?.();
   }
 
+  /**
+   * False when no configured source can set the model or interface: the engine may then open the
+   * upstream with the env defaults while the profile resolves. (A profile file edited in between
+   * still shows as `changesConnection` on the resolved profile, and the engine reconnects.)
+   */
+  mayChangeConnection(): boolean {
+    return this.sources.some((s) => {
+      try {
+        return s.isConfigured() && (s.mayChangeConnection?.() ?? true);
+      } catch {
+        return true;
+      }
+    });
+  }
+
   async resolve(call: ProfileCall, log?: Logger): Promise<ResolvedProfile> {
     const started = Date.now();
     const logger = withUuid(log ?? this.rootLogger, call.uuid);

@@ -32,6 +32,10 @@ export class ProviderConfigProfileSource implements ProfileSource {
     return this.allowed.size > 0;
   }
 
+  mayChangeConnection(): boolean {
+    return this.allowed.has('model') || this.allowed.has('interface');
+  }
+
   async prepare(): Promise<void> {
     const problems = [...this.allowed].flatMap((f) =>
       !Object.hasOwn(PROFILE_FIELDS, f)
