@@ -1,3 +1,4 @@
+import { ConfigError, loadConfig } from '../config/index.js';
 import { fillTemplate, templateValues } from './profile-template.js';
 
 const AT = new Date('2026-12-01T23:30:00Z');
@@ -34,5 +35,12 @@ describe('templateValues and fillTemplate', () => {
   it('leaves caller and called number empty when the call has no numbers', () => {
     const values = templateValues({ uuid: 'u', metadata: {} }, 'UTC', AT);
     expect(fillTemplate('[{{caller_number}}][{{called_number}}]', values).text).toBe('[][]');
+  });
+
+  it('refuses an unknown PROFILE_TIMEZONE at start-up, naming the variable', () => {
+    const load = () => loadConfig({ OPENAI_REALTIME_URL: 'simulator', PROFILE_TIMEZONE: 'Mars/Olympus' });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow('PROFILE_TIMEZONE=Mars/Olympus: not a known time zone (an IANA name such as Europe/Paris, or UTC)');
+    expect(loadConfig({ OPENAI_REALTIME_URL: 'simulator', PROFILE_TIMEZONE: 'America/New_York' }).profiles.timezone).toBe('America/New_York');
   });
 });
