@@ -77,15 +77,156 @@ describe('FakeRealtimeServer', () => {
     const { c, conn } = await connect();
     c.send({ type: 'session.update', session: { type: 'realtime', audio: { output: { format: { type: 'audio/pcmu' } } } } });
     expect((await c.waitFor('session.updated')).session.audio.output.format).toEqual({ type: 'audio/pcmu' });
-    c.send({ type: 'session.update', session: { type: 'realtime', modalities: ['audio'] } });
     c.sendRaw('{not json');
+    c.send({ type: 'input_audio_buffer.append', audio: 42 });
     c.send({ type: 'response.create' });
     await conn.waitFor('response.create');
     expect(fake.invalidEvents).toEqual([
-      { event: expect.objectContaining({ type: 'session.update' }), problems: ['session.modalities is a beta-only field (not part of the GA interface)'] },
       { event: '{not json', problems: ['not valid JSON'] },
+      { event: expect.objectContaining({ type: 'input_audio_buffer.append' }), problems: [expect.stringContaining('/audio must be string')] },
     ]);
-    expect(fake.allReceived().map((e) => e.type)).toEqual(['session.update', 'session.update', 'response.create']);
+    expect(fake.allReceived().map((e) => e.type)).toEqual(['session.update', 'input_audio_buffer.append', 'response.create']);
+  });
+
+  describe('refuses a whole session.update as the live GA server does', () => {
+    const pcmu = { type: 'audio/pcmu' };
+    it.each([
+      [
+        'an unknown field (session.temperature)',
+        { type: 'realtime', instructions: 'Be brief.', audio: { output: { format: pcmu } }, temperature: 0.8 },
+        { code: 'unknown_parameter', message: "Unknown parameter: 'session.temperature'.", param: 'session.temperature' },
+      ],
+      [
+        'a beta field (session.modalities)',
+        { type: 'realtime', instructions: 'Be brief.', audio: { output: { format: pcmu } }, modalities: ['audio'] },
+        { code: 'unknown_parameter', message: "Unknown parameter: 'session.modalities'.", param: 'session.modalities' },
+      ],
+      [
+        'PCM without rate',
+        { type: 'realtime', instructions: 'Be brief.', audio: { input: { format: { type: 'audio/pcm' } }, output: { format: pcmu } } },
+        {
+          code: 'missing_required_parameter',
+          message: "Missing required parameter: 'session.audio.input.format.rate'.",
+          param: 'session.audio.input.format.rate',
+        },
+      ],
+      [
+        'a wrong format type',
+        { type: 'realtime', instructions: 'Be brief.', audio: { output: { format: { type: 'pcm16' } } } },
+        {
+          code: 'invalid_value',
+          message: "Invalid value: 'pcm16'. Supported values are: 'audio/pcm', 'audio/pcmu', and 'audio/pcma'.",
+          param: 'session.audio.output.format.type',
+        },
+      ],
+    ])('over %s: the live error (with the event_id), nothing applied, no session.updated', async (_name, session, expected) => {
+      const { c, conn } = await connect();
+      const instructionsBefore = conn.session.instructions;
+      c.send({ type: 'session.update', event_id: 'evt_cfg_1', session });
+      const error = await c.waitFor('error');
+      expect(error).toEqual({
+        type: 'error',
+        event_id: expect.stringMatching(/^event_/),
+        error: { type: 'invalid_request_error', ...expected, event_id: 'evt_cfg_1' },
+      });
+      await conn.waitFor('session.update');
+      expect(c.log.count('session.updated')).toBe(0);
+      // Nothing of it applied: the default instructions, and responses still in 24 kHz PCM.
+      expect(conn.session.instructions).toBe(instructionsBefore);
+      expect((await conn.sendResponse({ audioMs: 100 })).audio.length).toBe(4800);
+      expect(fake.refusedEvents).toEqual([{ event: expect.objectContaining({ event_id: 'evt_cfg_1' }), error: error.error }]);
+      expect(fake.benignErrors).toEqual([]);
+    });
+  });
+
+  it('refuses response.create while a response is active, and takes it once the response is done', async () => {
+    const { c, conn } = await connect();
+    const response = conn.startResponse();
+    response.sendAudio(100);
+    c.send({ type: 'response.create', event_id: 'evt_rc_1' });
+    const error = await c.waitFor('error');
+    expect(error.error).toEqual({
+      type: 'invalid_request_error',
+      code: 'conversation_already_has_active_response',
+      message: `Conversation already has an active response in progress: ${response.responseId}. Wait until the response is finished before creating a new one.`,
+      param: null,
+      event_id: 'evt_rc_1',
+    });
+    expect(conn.activeResponseId).toBe(response.responseId);
+    response.finish();
+    expect(conn.activeResponseId).toBeUndefined();
+    c.send({ type: 'response.create', event_id: 'evt_rc_2' });
+    await conn.waitFor('response.create', (ev) => ev.event_id === 'evt_rc_2');
+    expect(c.log.count('error')).toBe(1);
+    expect(fake.refusedEvents.map((r) => r.event.event_id)).toEqual(['evt_rc_1']);
+  });
+
+  it('answers response.cancel without an active response with the benign response_cancel_not_active', async () => {
+    const { c, conn } = await connect();
+    const response = conn.startResponse();
+    conn.speechStarted();
+    response.cancel();
+    c.send({ type: 'response.cancel', event_id: 'evt_cancel_1' });
+    const error = await c.waitFor('error');
+    expect(error.error).toMatchObject({ code: 'response_cancel_not_active', event_id: 'evt_cancel_1' });
+    await conn.waitFor('response.cancel');
+    expect(fake.refusedEvents).toEqual([]);
+    expect(fake.benignErrors).toEqual([{ event: expect.objectContaining({ event_id: 'evt_cancel_1' }), error: error.error }]);
+  });
+
+  describe('conversation.item.truncate', () => {
+    it('truncates an assistant audio item within its audio, and refuses past it with the live text', async () => {
+      const { c, conn } = await connect();
+      const response = conn.startResponse({ format: 'pcm16' });
+      response.sendAudio(300);
+      response.cancel();
+      c.send({ type: 'conversation.item.truncate', event_id: 'evt_tr_1', item_id: response.itemId, content_index: 0, audio_end_ms: 300 });
+      expect(await c.waitFor('conversation.item.truncated')).toMatchObject({ item_id: response.itemId, audio_end_ms: 300 });
+      c.send({ type: 'conversation.item.truncate', event_id: 'evt_tr_2', item_id: response.itemId, content_index: 0, audio_end_ms: 301 });
+      expect((await c.waitFor('error')).error).toEqual({
+        type: 'invalid_request_error',
+        code: 'invalid_value',
+        message: 'Audio content of 300ms is already shorter than 301ms',
+        param: 'audio_end_ms',
+        event_id: 'evt_tr_2',
+      });
+      expect(fake.refusedEvents.map((r) => r.event.event_id)).toEqual(['evt_tr_2']);
+    });
+
+    it('counts the item in its own format, and can count it short as the live server does', async () => {
+      const short = await FakeRealtimeServer.start({ itemAudioShortfallMs: 85 });
+      const c = await RealtimeTestClient.connect(`${short.url}?model=gpt-realtime-2.1`);
+      clients.push(c);
+      try {
+        const conn = await short.waitForConnection(0);
+        const response = conn.startResponse({ format: 'pcmu' });
+        response.sendAudio(1000);
+        response.finish();
+        c.send({ type: 'conversation.item.truncate', item_id: response.itemId, content_index: 0, audio_end_ms: 915 });
+        expect((await c.waitFor('conversation.item.truncated')).audio_end_ms).toBe(915);
+        c.send({ type: 'conversation.item.truncate', item_id: response.itemId, content_index: 0, audio_end_ms: 950 });
+        expect((await c.waitFor('error')).error.message).toBe('Audio content of 915ms is already shorter than 950ms');
+      } finally {
+        await short.close();
+      }
+    });
+
+    it('refuses a caller item, a function call and an unknown item', async () => {
+      const { c, conn } = await connect();
+      const callerItem = conn.speechStarted(0);
+      conn.speechStopped(800);
+      const call = await conn.toolCall('avr_hangup', {});
+      c.send({ type: 'conversation.item.truncate', event_id: 'evt_user', item_id: callerItem, content_index: 0, audio_end_ms: 100 });
+      c.send({ type: 'conversation.item.truncate', event_id: 'evt_call', item_id: call.itemId, content_index: 0, audio_end_ms: 0 });
+      c.send({ type: 'conversation.item.truncate', event_id: 'evt_none', item_id: 'item_nope', content_index: 0, audio_end_ms: 0 });
+      await conn.waitFor('conversation.item.truncate', (ev) => ev.event_id === 'evt_none');
+      expect(fake.refusedEvents.map((r) => [r.event.event_id, r.error.code])).toEqual([
+        ['evt_user', 'unsupported_content_type'],
+        ['evt_call', 'unsupported_content_type'],
+        ['evt_none', 'item_truncate_invalid_item_id'],
+      ]);
+      expect(fake.refusedEvents[0].error.message).toBe('Only model output audio messages can be truncated');
+    });
   });
 
   it('streams a response of the test tone, whole and in order, in the session format', async () => {

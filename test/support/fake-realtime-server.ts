@@ -4,16 +4,19 @@
  * product's simulator uses), and records and validates every client event it receives.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { RealtimeErrorEvent } from 'openai/resources/realtime/realtime';
 import { WebSocket } from 'ws';
 import {
   applySessionUpdate,
   AudioResponseWriter,
+  conversationItemTruncated,
   defaultSession,
   encodeFromPcm16,
   errorEvent,
   inputAudioCommitted,
   inputTranscriptionCompleted,
   LoopbackWsServer,
+  msForBytes,
   newId,
   PCM_24K,
   sampleRateOf,
@@ -24,6 +27,7 @@ import {
   speechStopped,
   writeFunctionCallResponse,
   type CancelReason,
+  type ErrorDetails,
   type FunctionCallResponse,
   type RealtimeAudioFormat,
   type ServerSession,
@@ -126,6 +130,16 @@ export class FakeResponse {
     this.writer.begin();
   }
 
+  /** Milliseconds of audio sent so far: what the item holds for truncation. */
+  get audioMs(): number {
+    return this.writer.audioMs;
+  }
+
+  /** Until finish() or cancel(): the server refuses response.create meanwhile. */
+  get isActive(): boolean {
+    return this.writer.isStreaming;
+  }
+
   get responseId(): string {
     return this.writer.responseId;
   }
@@ -169,6 +183,21 @@ export interface SendResponseOptions extends FakeResponseOptions {
   paceMs?: number;
 }
 
+/** A client event the fake answered with an `error`, and that error's `error` object. */
+export interface FakeRefusal {
+  event: any;
+  error: RealtimeErrorEvent['error'];
+}
+
+interface ConnectionOptions {
+  silent: boolean;
+  autoSessionUpdated: boolean;
+  itemAudioShortfallMs: number;
+  onInvalid: (event: unknown, problems: string[]) => void;
+  onRefused: (event: unknown, error: FakeRefusal['error']) => void;
+  onBenign: (event: unknown, error: FakeRefusal['error']) => void;
+}
+
 export class FakeConnection {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
@@ -182,6 +211,11 @@ export class FakeConnection {
   private readonly log = new EventLog();
   private speechItemId = '';
   private audioClockMs = 0;
+  private activeResponse: string | undefined;
+  /** Every item this connection knows, with the bytes of output audio it holds. */
+  private readonly items = new Map<string, { kind: string; bytes: number }>();
+  /** The audio format of items whose response named its own. */
+  private readonly itemFormats = new Map<string, RealtimeAudioFormat>();
 
   /** Stops reading the socket: pings go unanswered, as with a peer that vanished without a FIN. */
   freeze(): void {
@@ -191,7 +225,7 @@ export class FakeConnection {
   constructor(
     private readonly ws: WebSocket,
     request: IncomingMessage,
-    opts: { silent: boolean; autoSessionUpdated: boolean; onInvalid: (event: unknown, problems: string[]) => void },
+    private readonly opts: ConnectionOptions,
   ) {
     this.url = request.url ?? '/';
     this.headers = request.headers;
@@ -211,10 +245,15 @@ export class FakeConnection {
       }
       const problems = validateClientEvent(ev);
       if (problems.length > 0) opts.onInvalid(ev, problems);
-      if (ev?.type === 'session.update' && opts.autoSessionUpdated && !opts.silent) this.answerSessionUpdate(ev);
+      if (!opts.silent) this.answer(ev);
       this.log.push(ev);
     });
     if (!opts.silent) this.send(sessionCreated(this.session));
+  }
+
+  /** The response the server is generating (from response.created to its response.done), if any. */
+  get activeResponseId(): string | undefined {
+    return this.activeResponse;
   }
 
   waitFor(type: string, predicate?: (ev: any) => boolean, timeoutMs = 5000): Promise<any> {
@@ -232,6 +271,7 @@ export class FakeConnection {
 
   send(ev: object): void {
     this.sent.push(ev);
+    this.track(ev as any);
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(ev));
   }
 
@@ -243,6 +283,7 @@ export class FakeConnection {
   /** input_audio_buffer.speech_started; returns the caller item id it announces. */
   speechStarted(audioStartMs = this.audioClockMs): string {
     this.speechItemId = newId('item');
+    this.items.set(this.speechItemId, { kind: 'input_audio', bytes: 0 });
     this.audioClockMs = audioStartMs;
     this.send(speechStarted(this.speechItemId, audioStartMs));
     return this.speechItemId;
@@ -264,7 +305,17 @@ export class FakeConnection {
 
   /** response.created, output_item.added, conversation.item.added: the rest is up to the test. */
   startResponse(opts: FakeResponseOptions = {}): FakeResponse {
-    return new FakeResponse((ev) => this.send(ev), this.formatOf(opts.format), opts.transcript ?? 'Hello from the fake upstream.', opts.itemId);
+    const format = this.formatOf(opts.format);
+    return new FakeResponse(
+      (ev) => {
+        // Known before the first event goes out, so the item's audio is counted in its own format.
+        if ((ev as any).type === 'response.output_item.added') this.itemFormats.set((ev as any).item.id, format);
+        this.send(ev);
+      },
+      format,
+      opts.transcript ?? 'Hello from the fake upstream.',
+      opts.itemId,
+    );
   }
 
   /** A whole audio response: created, items, `audioMs` of test tone in deltas, the done events. */
@@ -304,14 +355,90 @@ export class FakeConnection {
     this.ws.close(code, reason);
   }
 
+  /** What the live server answers to a client event, before the test sees it. */
+  private answer(ev: any): void {
+    switch (ev?.type) {
+      case 'session.update':
+        return this.answerSessionUpdate(ev);
+      case 'response.create':
+        if (this.activeResponse === undefined) return;
+        return this.refuse(ev, {
+          code: 'conversation_already_has_active_response',
+          message: `Conversation already has an active response in progress: ${this.activeResponse}. Wait until the response is finished before creating a new one.`,
+        });
+      case 'response.cancel':
+        // A race the live server answers too (the server's own turn detection cancelled first).
+        if (this.activeResponse === undefined) this.refuse(ev, { code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found.' }, true);
+        return;
+      case 'conversation.item.truncate':
+        return this.answerTruncate(ev);
+      case 'conversation.item.create':
+        if (typeof ev.item?.id === 'string') this.items.set(ev.item.id, { kind: String(ev.item.type ?? 'message'), bytes: 0 });
+        return;
+      default:
+        return;
+    }
+  }
+
   private answerSessionUpdate(ev: any): void {
     const result = applySessionUpdate(this.session, ev.session);
-    if ('error' in result) {
-      this.send(errorEvent({ ...result.error, eventId: typeof ev.event_id === 'string' ? ev.event_id : null }));
-      return;
-    }
+    if ('error' in result) return this.refuse(ev, result.error);
     this.session = result.session;
-    this.send(sessionUpdated(this.session));
+    if (this.opts.autoSessionUpdated) this.send(sessionUpdated(this.session));
+  }
+
+  private answerTruncate(ev: any): void {
+    const itemId = String(ev.item_id ?? '');
+    const item = this.items.get(itemId);
+    if (!item) return this.refuse(ev, { code: 'item_truncate_invalid_item_id', message: `Item with item_id '${itemId}' not found.`, param: 'item_id' });
+    if (item.kind !== 'assistant_audio') {
+      return this.refuse(ev, { code: 'unsupported_content_type', message: 'Only model output audio messages can be truncated', param: 'item_id' });
+    }
+    const format = this.itemFormats.get(itemId) ?? this.formatOf();
+    const heldMs = Math.max(0, msForBytes(format, item.bytes) - this.opts.itemAudioShortfallMs);
+    const endMs = Number(ev.audio_end_ms);
+    if (!(endMs <= heldMs)) {
+      return this.refuse(ev, {
+        code: 'invalid_value',
+        message: `Audio content of ${Math.floor(heldMs)}ms is already shorter than ${ev.audio_end_ms}ms`,
+        param: 'audio_end_ms',
+      });
+    }
+    this.send(conversationItemTruncated(itemId, Number(ev.content_index ?? 0), endMs));
+  }
+
+  /** Answers a client event with the live `error` shape (carrying the event's event_id) and files it. */
+  private refuse(ev: any, error: ErrorDetails, benign = false): void {
+    const event = errorEvent({ ...error, eventId: typeof ev?.event_id === 'string' ? ev.event_id : null });
+    this.send(event);
+    (benign ? this.opts.onBenign : this.opts.onRefused)(ev, event.error);
+  }
+
+  /** Follows what this fake told the client: the active response and every item's audio. */
+  private track(ev: any): void {
+    switch (ev?.type) {
+      case 'response.created':
+        this.activeResponse = ev.response?.id;
+        return;
+      case 'response.done':
+        if (ev.response?.id === this.activeResponse) this.activeResponse = undefined;
+        return;
+      case 'response.output_item.added':
+      case 'conversation.item.added': {
+        const item = ev.item;
+        if (typeof item?.id !== 'string' || this.items.has(item.id)) return;
+        const kind = item.type === 'message' ? `${item.role === 'assistant' ? 'assistant' : 'input'}_audio` : String(item.type);
+        this.items.set(item.id, { kind, bytes: 0 });
+        return;
+      }
+      case 'response.output_audio.delta': {
+        const item = this.items.get(ev.item_id);
+        if (item) item.bytes += Buffer.from(String(ev.delta ?? ''), 'base64').length;
+        return;
+      }
+      default:
+        return;
+    }
   }
 
   /** The given format, else the session's output format (as the service configured it). */
@@ -324,26 +451,40 @@ export class FakeConnection {
 
 export interface FakeRealtimeServerOptions {
   mode?: FakeMode;
-  /** Answer session.update with session.updated by itself (default true). */
+  /** Answer an accepted session.update with session.updated by itself (default true). */
   autoSessionUpdated?: boolean;
+  /**
+   * How much shorter than the audio it sent the server counts an item for truncation (default 0;
+   * the live server has been seen ~85 ms short).
+   */
+  itemAudioShortfallMs?: number;
 }
 
 export class FakeRealtimeServer {
   readonly connections: FakeConnection[] = [];
   /** Client events that are not valid GA events, from every connection. */
   readonly invalidEvents: Array<{ event: unknown; problems: string[] }> = [];
+  /**
+   * Client events the fake refused as the live server would (a session.update it would not apply,
+   * response.create during a response, a truncation it would not do), from every connection.
+   */
+  readonly refusedEvents: FakeRefusal[] = [];
+  /** Errors a correct client also meets, by a race it cannot avoid (response_cancel_not_active). */
+  readonly benignErrors: FakeRefusal[] = [];
   /** Every upgrade request, accepted or not, with how it was treated. */
   readonly upgrades: Array<{ url: string; headers: IncomingHttpHeaders; mode: FakeMode }> = [];
   private readonly connectionLog = new EventLog();
   private readonly modeOfRequest = new WeakMap<IncomingMessage, FakeMode>();
   private mode: FakeMode;
   private readonly autoSessionUpdated: boolean;
+  private readonly itemAudioShortfallMs: number;
   private readonly server: LoopbackWsServer;
   private baseUrl = '';
 
   private constructor(opts: FakeRealtimeServerOptions) {
     this.mode = opts.mode ?? 'accept';
     this.autoSessionUpdated = opts.autoSessionUpdated ?? true;
+    this.itemAudioShortfallMs = opts.itemAudioShortfallMs ?? 0;
     this.server = new LoopbackWsServer({
       decideUpgrade: (req) => this.decideUpgrade(req),
       onConnection: (ws, req) => this.onConnection(ws, req),
@@ -393,7 +534,10 @@ export class FakeRealtimeServer {
     const connection = new FakeConnection(ws, req, {
       silent,
       autoSessionUpdated: this.autoSessionUpdated,
+      itemAudioShortfallMs: this.itemAudioShortfallMs,
       onInvalid: (event, problems) => this.invalidEvents.push({ event, problems }),
+      onRefused: (event, error) => this.refusedEvents.push({ event, error }),
+      onBenign: (event, error) => this.benignErrors.push({ event, error }),
     });
     this.connections.push(connection);
     this.connectionLog.push({ type: 'connection', index: this.connections.length - 1, connection });
