@@ -225,6 +225,7 @@ export class ResponseWriter {
   }
 
   private add<T extends OutputItemWriter>(make: (ref: OutputRef, previous: string | null) => T, itemId?: string): T {
+    if (this.state === 'ended') throw new Error(`response ${this.responseId} has ended: no more items`);
     if (this.state === 'new') this.begin();
     this.closeOpen('completed');
     const ref: OutputRef = { responseId: this.responseId, itemId: itemId ?? newId('item'), outputIndex: this.items.length };

@@ -273,6 +273,94 @@ describe('FakeRealtimeServer', () => {
     expect(calls[1].arguments).toBe('{"unterminated');
   });
 
+  describe('scenarios the live server sends', () => {
+    it('a response of two audio items: the second plays after the first, each truncatable to its own audio', async () => {
+      const { c, conn } = await connect();
+      const sent = conn.sendAudioItems([300, 500]);
+      const done = await c.waitFor('response.done', (ev) => ev.response.id === sent.responseId);
+      expect(done.response.output.map((item: any) => item.id)).toEqual(sent.itemIds);
+      const deltas = c.log.ofType('response.output_audio.delta');
+      expect(deltas.map((ev) => ev.item_id)).toEqual([...Array(3).fill(sent.itemIds[0]), ...Array(5).fill(sent.itemIds[1])]);
+      expect(Buffer.concat(sent.audio).equals(c.responseAudio(sent.responseId))).toBe(true);
+      const firstDone = c.events.findIndex((ev) => ev.type === 'response.output_item.done' && ev.item.id === sent.itemIds[0]);
+      const secondAdded = c.events.findIndex((ev) => ev.type === 'response.output_item.added' && ev.item.id === sent.itemIds[1]);
+      expect(firstDone).toBeLessThan(secondAdded);
+      c.send({ type: 'conversation.item.truncate', item_id: sent.itemIds[1], content_index: 0, audio_end_ms: 400 });
+      c.send({ type: 'conversation.item.truncate', event_id: 'evt_past', item_id: sent.itemIds[0], content_index: 0, audio_end_ms: 400 });
+      await c.waitFor('conversation.item.truncated');
+      expect((await c.waitFor('error')).error).toMatchObject({ code: 'invalid_value', message: 'Audio content of 300ms is already shorter than 400ms' });
+    });
+
+    it('a response with several function calls, every one completed, one response.done', async () => {
+      const { c, conn } = await connect();
+      const sent = conn.toolCalls([
+        { name: 'lookup', args: { q: 1 }, callId: 'call_1' },
+        { name: 'book', args: { slot: 2 }, callId: 'call_2' },
+      ]);
+      const done = await c.waitFor('response.done');
+      expect(done.response).toMatchObject({ id: sent.responseId, status: 'completed' });
+      expect(c.log.ofType('response.output_item.done').map((ev) => [ev.item.call_id, ev.item.status])).toEqual([
+        ['call_1', 'completed'],
+        ['call_2', 'completed'],
+      ]);
+      expect(c.log.count('response.created')).toBe(1);
+    });
+
+    it('a cancelled function call: arguments.done and output_item.done incomplete still come, then response.done cancelled', async () => {
+      const { c, conn } = await connect();
+      const sent = conn.cancelledToolCall('avr_hangup', { reason: 'bye' }, { callId: 'call_cut', audioMsBefore: 200 });
+      const done = await c.waitFor('response.done');
+      expect(done.response).toMatchObject({ id: sent.responseId, status: 'cancelled', status_details: { reason: 'turn_detected' } });
+      expect((await c.waitFor('response.function_call_arguments.done')).call_id).toBe('call_cut');
+      const itemDone = await c.waitFor('response.output_item.done', (ev) => ev.item.type === 'function_call');
+      expect(itemDone.item).toMatchObject({ call_id: 'call_cut', status: 'incomplete', arguments: '{"reason":"bye"}' });
+      // The audio item before it completed: only the call was cut off.
+      expect(c.log.find('response.output_item.done', (ev) => ev.item.id === sent.audioItemIds[0]).item.status).toBe('completed');
+      expect(conn.activeResponseId).toBeUndefined();
+    });
+
+    it('a failed response (status_details.error, no error event) and an incomplete one (with its reason)', async () => {
+      const { c, conn } = await connect();
+      const failedId = conn.failedResponse('inference_rate_limit_exceeded', 'rate_limit_error');
+      const failed = await c.waitFor('response.done', (ev) => ev.response.id === failedId);
+      expect(failed.response).toMatchObject({
+        status: 'failed',
+        output: [],
+        status_details: { type: 'failed', error: { type: 'rate_limit_error', code: 'inference_rate_limit_exceeded' } },
+      });
+      const cut = conn.startResponse();
+      cut.sendAudio(200);
+      cut.incomplete('max_output_tokens');
+      const incomplete = await c.waitFor('response.done', (ev) => ev.response.id === cut.responseId);
+      expect(incomplete.response).toMatchObject({ status: 'incomplete', status_details: { reason: 'max_output_tokens' } });
+      expect(incomplete.response.output[0].status).toBe('incomplete');
+      expect(c.log.count('error')).toBe(0);
+    });
+
+    it("a caller line without transcript: conversation.item.input_audio_transcription.failed for the caller's item", async () => {
+      const { c, conn } = await connect();
+      const itemId = conn.speechStarted(0);
+      conn.speechStopped(700);
+      conn.transcriptionFailed();
+      const failed = await c.waitFor('conversation.item.input_audio_transcription.failed');
+      expect(failed).toMatchObject({ item_id: itemId, content_index: 0, error: { code: 'transcription_failed' } });
+    });
+
+    it('sends nothing more for a response that has ended', async () => {
+      const { c, conn } = await connect();
+      const response = conn.startResponse();
+      response.sendAudio(100);
+      response.cancel();
+      response.sendAudio(100);
+      await c.waitFor('response.done');
+      c.send({ type: 'response.cancel' });
+      await conn.waitFor('response.cancel');
+      await c.waitFor('error');
+      expect(c.responseAudio(response.responseId).length).toBe(4800);
+      expect(c.events.findIndex((ev) => ev.type === 'response.done')).toBe(c.events.findIndex((ev) => ev.type === 'error') - 1);
+    });
+  });
+
   it('expires a session: error session_expired, then a close', async () => {
     const { c, conn } = await connect();
     conn.error('rate_limit_exceeded', 'Slow down');

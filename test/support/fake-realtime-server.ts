@@ -8,17 +8,18 @@ import type { RealtimeErrorEvent } from 'openai/resources/realtime/realtime';
 import { WebSocket } from 'ws';
 import {
   applySessionUpdate,
-  AudioResponseWriter,
   conversationItemTruncated,
   defaultSession,
   encodeFromPcm16,
   errorEvent,
   inputAudioCommitted,
   inputTranscriptionCompleted,
+  inputTranscriptionFailed,
   LoopbackWsServer,
   msForBytes,
   newId,
   PCM_24K,
+  ResponseWriter,
   sampleRateOf,
   sessionCreated,
   sessionUpdated,
@@ -26,6 +27,7 @@ import {
   speechStarted,
   speechStopped,
   writeFunctionCallResponse,
+  type AudioItemWriter,
   type CancelReason,
   type ErrorDetails,
   type FunctionCallResponse,
@@ -114,65 +116,124 @@ export interface FakeResponseOptions {
   itemId?: string;
 }
 
-/** A response under way, for tests that send part of it and then barge in, cancel or drop. */
+/**
+ * A response under way, for tests that send part of it and then barge in, cancel or drop, or that
+ * build responses of several items: audio items play in the order they are sent (starting one
+ * closes the one before), function calls complete at once or stay open until the response ends.
+ */
 export class FakeResponse {
-  private readonly writer: AudioResponseWriter;
-  private readonly chunks: Buffer[] = [];
+  private readonly writer: ResponseWriter;
+  private current: AudioItemWriter | undefined;
+  private readonly audioItems: AudioItemWriter[] = [];
+  private readonly chunks = new Map<string, Buffer[]>();
   private samplesSent = 0;
 
   constructor(
     send: (ev: object) => void,
     private readonly format: RealtimeAudioFormat,
-    transcript: string,
+    private readonly transcript: string,
     itemId?: string,
+    withAudioItem = true,
   ) {
-    this.writer = new AudioResponseWriter(send, { format, transcript, itemId });
+    this.writer = new ResponseWriter(send, { format });
     this.writer.begin();
-  }
-
-  /** Milliseconds of audio sent so far: what the item holds for truncation. */
-  get audioMs(): number {
-    return this.writer.audioMs;
-  }
-
-  /** Until finish() or cancel(): the server refuses response.create meanwhile. */
-  get isActive(): boolean {
-    return this.writer.isStreaming;
+    if (withAudioItem) this.nextAudioItem({ transcript, itemId });
   }
 
   get responseId(): string {
     return this.writer.responseId;
   }
 
+  /** The first audio item's id. */
   get itemId(): string {
-    return this.writer.itemId;
+    return this.audioItems[0]?.itemId ?? '';
   }
 
-  /** Every audio byte sent so far, in the upstream format. */
+  /** Every audio item's id, in playback order. */
+  get itemIds(): string[] {
+    return this.audioItems.map((item) => item.itemId);
+  }
+
+  /** Every audio byte sent so far, in the upstream format, all items in order. */
   get audio(): Buffer {
-    return Buffer.concat(this.chunks);
+    return Buffer.concat(this.itemIds.map((id) => this.audioOf(id)));
   }
 
-  /** Sends `ms` more of the test tone as one output_audio.delta; returns the bytes sent. */
+  /** The audio bytes of one item. */
+  audioOf(itemId: string): Buffer {
+    return Buffer.concat(this.chunks.get(itemId) ?? []);
+  }
+
+  /** Milliseconds of audio the current audio item holds: what it can be truncated to. */
+  get audioMs(): number {
+    return this.current?.audioMs ?? 0;
+  }
+
+  /** Until it ends: the server refuses response.create meanwhile. */
+  get isActive(): boolean {
+    return this.writer.isStreaming;
+  }
+
+  /** Starts the next audio item (closing the one before as completed); returns its id. */
+  nextAudioItem(opts: { transcript?: string; itemId?: string } = {}): string {
+    this.current = this.writer.audioItem({ transcript: opts.transcript ?? this.transcript, itemId: opts.itemId });
+    this.audioItems.push(this.current);
+    this.chunks.set(this.current.itemId, []);
+    return this.current.itemId;
+  }
+
+  /** Sends `ms` more of the test tone as one output_audio.delta (in a new audio item if none is open); returns the bytes sent. */
   sendAudio(ms: number): Buffer {
     const rate = sampleRateOf(this.format);
     const count = Math.round((rate * ms) / 1000);
     const chunk = encodeFromPcm16(sineWave(rate, count, TEST_TONE_HZ, 0.5, this.samplesSent), this.format);
+    // After the response ended nothing more goes out (as on the live server).
+    if (!this.writer.isStreaming) return chunk;
+    if (!this.current?.isOpen) this.nextAudioItem();
     this.samplesSent += count;
-    this.chunks.push(chunk);
-    this.writer.audio(chunk);
+    this.chunks.get(this.current!.itemId)!.push(chunk);
+    this.current!.audio(chunk);
     return chunk;
   }
 
-  /** output_audio.done, transcript done, output_item.done, response.done (completed). */
-  finish(): void {
-    this.writer.finish();
+  /** A completed function call item; `args` as a string is sent verbatim. */
+  functionCall(name: string, args: object | string, callId?: string): { itemId: string; callId: string } {
+    this.current = undefined;
+    const call = this.writer.functionCall({ name, arguments: argumentsText(args), callId });
+    return { itemId: call.itemId, callId: call.callId };
   }
 
-  /** Ends it as the server does on barge-in or response.cancel: response.done cancelled. */
-  cancel(reason: CancelReason = 'turn_detected'): void {
-    this.writer.cancel(reason);
+  /** A function call left open: when the response is cancelled it closes `incomplete` (and must not run). */
+  startFunctionCall(name: string, args: object | string, callId?: string): { itemId: string; callId: string } {
+    this.current = undefined;
+    const call = this.writer.startFunctionCall({ name, arguments: argumentsText(args), callId });
+    call.streamArguments();
+    return { itemId: call.itemId, callId: call.callId };
   }
+
+  /** Closes the open item and ends the response completed: output_audio.done … response.done. */
+  finish(): void {
+    this.writer.end({ status: 'completed' });
+  }
+
+  /** Ends it as the server does on barge-in or response.cancel: the open item incomplete, response.done cancelled. */
+  cancel(reason: CancelReason = 'turn_detected'): void {
+    this.writer.end({ status: 'cancelled', reason });
+  }
+
+  /** response.done incomplete with its reason (the open item incomplete). */
+  incomplete(reason: 'max_output_tokens' | 'content_filter' = 'max_output_tokens'): void {
+    this.writer.end({ status: 'incomplete', reason });
+  }
+
+  /** response.done failed, the error in status_details.error (no `error` event comes with it). */
+  fail(code = 'server_error', type = 'server_error'): void {
+    this.writer.end({ status: 'failed', error: { type, code } });
+  }
+}
+
+function argumentsText(args: object | string): string {
+  return typeof args === 'string' ? args : JSON.stringify(args);
 }
 
 export interface SendResponseOptions extends FakeResponseOptions {
@@ -305,17 +366,22 @@ export class FakeConnection {
 
   /** response.created, output_item.added, conversation.item.added: the rest is up to the test. */
   startResponse(opts: FakeResponseOptions = {}): FakeResponse {
+    return this.newResponse(opts, true);
+  }
+
+  /** response.created only: the test adds the items (audio, function calls) and ends it. */
+  beginResponse(opts: FakeResponseOptions = {}): FakeResponse {
+    return this.newResponse(opts, false);
+  }
+
+  private newResponse(opts: FakeResponseOptions, withAudioItem: boolean): FakeResponse {
     const format = this.formatOf(opts.format);
-    return new FakeResponse(
-      (ev) => {
-        // Known before the first event goes out, so the item's audio is counted in its own format.
-        if ((ev as any).type === 'response.output_item.added') this.itemFormats.set((ev as any).item.id, format);
-        this.send(ev);
-      },
-      format,
-      opts.transcript ?? 'Hello from the fake upstream.',
-      opts.itemId,
-    );
+    const send = (ev: object) => {
+      // Known before the item's first event goes out, so its audio is counted in its own format.
+      if ((ev as any).type === 'response.output_item.added') this.itemFormats.set((ev as any).item.id, format);
+      this.send(ev);
+    };
+    return new FakeResponse(send, format, opts.transcript ?? 'Hello from the fake upstream.', opts.itemId, withAudioItem);
   }
 
   /** A whole audio response: created, items, `audioMs` of test tone in deltas, the done events. */
@@ -332,8 +398,51 @@ export class FakeConnection {
 
   /** A response calling a function; `args` as a string is sent verbatim (may be invalid JSON). */
   async toolCall(name: string, args: object | string, callId?: string): Promise<FunctionCallResponse> {
-    const argumentsText = typeof args === 'string' ? args : JSON.stringify(args);
-    return writeFunctionCallResponse((ev) => this.send(ev), { name, arguments: argumentsText, callId });
+    return writeFunctionCallResponse((ev) => this.send(ev), { name, arguments: argumentsText(args), callId });
+  }
+
+  /** One response calling several functions (reasoning models, parallel_tool_calls), completed. */
+  toolCalls(calls: Array<{ name: string; args: object | string; callId?: string }>): { responseId: string; calls: Array<{ itemId: string; callId: string }> } {
+    const response = this.beginResponse();
+    const made = calls.map((c) => response.functionCall(c.name, c.args, c.callId));
+    response.finish();
+    return { responseId: response.responseId, calls: made };
+  }
+
+  /**
+   * A function call the response was cut off in (the caller barged in): arguments.done and
+   * output_item.done still come, with the item `incomplete`, then response.done cancelled.
+   */
+  cancelledToolCall(name: string, args: object | string, opts: { callId?: string; reason?: CancelReason; audioMsBefore?: number } = {}) {
+    const response = this.beginResponse();
+    if (opts.audioMsBefore) response.sendAudio(opts.audioMsBefore);
+    const call = response.startFunctionCall(name, args, opts.callId);
+    response.cancel(opts.reason ?? 'turn_detected');
+    return { responseId: response.responseId, ...call, audioItemIds: response.itemIds };
+  }
+
+  /** A whole response of several audio items (gpt-realtime-2 on long replies), `itemsMs[i]` of tone each. */
+  sendAudioItems(itemsMs: number[], opts: { format?: FakeAudioFormat; chunkMs?: number } = {}): { responseId: string; itemIds: string[]; audio: Buffer[] } {
+    const response = this.beginResponse({ format: opts.format });
+    const chunkMs = opts.chunkMs ?? 100;
+    for (const [i, ms] of itemsMs.entries()) {
+      response.nextAudioItem({ transcript: `Part ${i + 1} from the fake upstream.` });
+      for (let sent = 0; sent < ms; sent += chunkMs) response.sendAudio(Math.min(chunkMs, ms - sent));
+    }
+    response.finish();
+    return { responseId: response.responseId, itemIds: response.itemIds, audio: response.itemIds.map((id) => response.audioOf(id)) };
+  }
+
+  /** A response that fails before any output: response.created, then response.done failed (no `error` event). */
+  failedResponse(code = 'server_error', type = 'server_error'): string {
+    const response = this.beginResponse();
+    response.fail(code, type);
+    return response.responseId;
+  }
+
+  /** conversation.item.input_audio_transcription.failed for a caller item (default: the current one). */
+  transcriptionFailed(itemId = this.speechItemId || newId('item'), message = 'Input audio could not be transcribed.'): void {
+    this.send(inputTranscriptionFailed(itemId, { type: 'server_error', code: 'transcription_failed', message }));
   }
 
   error(code: string, message: string, type = 'invalid_request_error'): void {
