@@ -346,6 +346,41 @@ describe('FakeRealtimeServer', () => {
       expect(failed).toMatchObject({ item_id: itemId, content_index: 0, error: { code: 'transcription_failed' } });
     });
 
+    it('with serverCancels, cancels by itself on speech_started (interrupt_response) and on response.cancel', async () => {
+      const live = await FakeRealtimeServer.start({ serverCancels: true });
+      const c = await RealtimeTestClient.connect(`${live.url}?model=gpt-realtime-2.1`);
+      clients.push(c);
+      try {
+        const conn = await live.waitForConnection(0);
+        const bargedIn = conn.startResponse();
+        bargedIn.sendAudio(200);
+        conn.speechStarted();
+        const done = await c.waitFor('response.done', (ev) => ev.response.id === bargedIn.responseId);
+        expect(done.response).toMatchObject({ status: 'cancelled', status_details: { reason: 'turn_detected' } });
+        expect(bargedIn.sendAudio(100).length).toBe(4800);
+        expect(c.responseAudio(bargedIn.responseId).length).toBe(9600);
+        // The client's cancel after the server's own: the benign race.
+        c.send({ type: 'response.cancel', event_id: 'evt_late' });
+        expect((await c.waitFor('error')).error).toMatchObject({ code: 'response_cancel_not_active', event_id: 'evt_late' });
+
+        const cancelled = conn.startResponse();
+        c.send({ type: 'response.cancel' });
+        const byClient = await c.waitFor('response.done', (ev) => ev.response.id === cancelled.responseId);
+        expect(byClient.response.status_details.reason).toBe('client_cancelled');
+
+        c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } });
+        await c.waitFor('session.updated');
+        const kept = conn.startResponse();
+        conn.speechStarted();
+        await conn.waitFor('session.update');
+        expect(kept.isActive).toBe(true);
+        expect(live.refusedEvents).toEqual([]);
+        expect(live.benignErrors.map((e) => e.error.code)).toEqual(['response_cancel_not_active']);
+      } finally {
+        await live.close();
+      }
+    });
+
     it('sends nothing more for a response that has ended', async () => {
       const { c, conn } = await connect();
       const response = conn.startResponse();

@@ -254,6 +254,7 @@ interface ConnectionOptions {
   silent: boolean;
   autoSessionUpdated: boolean;
   itemAudioShortfallMs: number;
+  serverCancels: boolean;
   onInvalid: (event: unknown, problems: string[]) => void;
   onRefused: (event: unknown, error: FakeRefusal['error']) => void;
   onBenign: (event: unknown, error: FakeRefusal['error']) => void;
@@ -273,6 +274,8 @@ export class FakeConnection {
   private speechItemId = '';
   private audioClockMs = 0;
   private activeResponse: string | undefined;
+  /** The last response built with startResponse/beginResponse, which the server may cancel. */
+  private lastFakeResponse: FakeResponse | undefined;
   /** Every item this connection knows, with the bytes of output audio it holds. */
   private readonly items = new Map<string, { kind: string; bytes: number }>();
   /** The audio format of items whose response named its own. */
@@ -347,6 +350,8 @@ export class FakeConnection {
     this.items.set(this.speechItemId, { kind: 'input_audio', bytes: 0 });
     this.audioClockMs = audioStartMs;
     this.send(speechStarted(this.speechItemId, audioStartMs));
+    const td = this.session.audio?.input?.turn_detection;
+    if (this.opts.serverCancels && td && td.interrupt_response !== false) this.cancelOwn('turn_detected');
     return this.speechItemId;
   }
 
@@ -381,7 +386,14 @@ export class FakeConnection {
       if ((ev as any).type === 'response.output_item.added') this.itemFormats.set((ev as any).item.id, format);
       this.send(ev);
     };
-    return new FakeResponse(send, format, opts.transcript ?? 'Hello from the fake upstream.', opts.itemId, withAudioItem);
+    this.lastFakeResponse = new FakeResponse(send, format, opts.transcript ?? 'Hello from the fake upstream.', opts.itemId, withAudioItem);
+    return this.lastFakeResponse;
+  }
+
+  /** The server's own cancel of the response it is sending (serverCancels). */
+  private cancelOwn(reason: CancelReason): void {
+    const response = this.lastFakeResponse;
+    if (response?.isActive && response.responseId === this.activeResponse) response.cancel(reason);
   }
 
   /** A whole audio response: created, items, `audioMs` of test tone in deltas, the done events. */
@@ -477,7 +489,10 @@ export class FakeConnection {
         });
       case 'response.cancel':
         // A race the live server answers too (the server's own turn detection cancelled first).
-        if (this.activeResponse === undefined) this.refuse(ev, { code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found.' }, true);
+        if (this.activeResponse === undefined) {
+          return this.refuse(ev, { code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found.' }, true);
+        }
+        if (this.opts.serverCancels) this.cancelOwn('client_cancelled');
         return;
       case 'conversation.item.truncate':
         return this.answerTruncate(ev);
@@ -567,6 +582,14 @@ export interface FakeRealtimeServerOptions {
    * the live server has been seen ~85 ms short).
    */
   itemAudioShortfallMs?: number;
+  /**
+   * Cancel the response being sent by itself, as the live server does (default false: the test
+   * ends every response itself, so it can also check what the service does with audio that still
+   * arrives): on speech_started when the session's turn detection has `interrupt_response`, and on
+   * `response.cancel`. A response.cancel after the server's own cancel then meets the benign
+   * response_cancel_not_active.
+   */
+  serverCancels?: boolean;
 }
 
 export class FakeRealtimeServer {
@@ -587,6 +610,7 @@ export class FakeRealtimeServer {
   private mode: FakeMode;
   private readonly autoSessionUpdated: boolean;
   private readonly itemAudioShortfallMs: number;
+  private readonly serverCancels: boolean;
   private readonly server: LoopbackWsServer;
   private baseUrl = '';
 
@@ -594,6 +618,7 @@ export class FakeRealtimeServer {
     this.mode = opts.mode ?? 'accept';
     this.autoSessionUpdated = opts.autoSessionUpdated ?? true;
     this.itemAudioShortfallMs = opts.itemAudioShortfallMs ?? 0;
+    this.serverCancels = opts.serverCancels ?? false;
     this.server = new LoopbackWsServer({
       decideUpgrade: (req) => this.decideUpgrade(req),
       onConnection: (ws, req) => this.onConnection(ws, req),
@@ -644,6 +669,7 @@ export class FakeRealtimeServer {
       silent,
       autoSessionUpdated: this.autoSessionUpdated,
       itemAudioShortfallMs: this.itemAudioShortfallMs,
+      serverCancels: this.serverCancels,
       onInvalid: (event, problems) => this.invalidEvents.push({ event, problems }),
       onRefused: (event, error) => this.refusedEvents.push({ event, error }),
       onBenign: (event, error) => this.benignErrors.push({ event, error }),
