@@ -306,6 +306,24 @@ describe('FakeRealtimeServer', () => {
       expect(c.log.count('response.created')).toBe(1);
     });
 
+    it('files a response.create sent while a completed call of the conversation lacks its output (not a cancelled one)', async () => {
+      const { c, conn } = await connect();
+      conn.toolCalls([
+        { name: 'lookup', args: {}, callId: 'call_1' },
+        { name: 'book', args: {}, callId: 'call_2' },
+      ]);
+      conn.cancelledToolCall('avr_hangup', {}, { callId: 'call_cut' });
+      await c.waitFor('response.done', (ev) => ev.response.status === 'cancelled');
+      c.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_2', output: 'booked' } });
+      c.send({ type: 'response.create', event_id: 'evt_early' });
+      c.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_1', output: 'found' } });
+      c.send({ type: 'response.create', event_id: 'evt_right' });
+      await conn.waitFor('response.create', (ev) => ev.event_id === 'evt_right');
+      expect(fake.invalidEvents).toEqual([
+        { event: expect.objectContaining({ event_id: 'evt_early' }), problems: ['response.create while function calls still lack their function_call_output: lookup (call_1)'] },
+      ]);
+    });
+
     it('a cancelled function call: arguments.done and output_item.done incomplete still come, then response.done cancelled', async () => {
       const { c, conn } = await connect();
       const sent = conn.cancelledToolCall('avr_hangup', { reason: 'bye' }, { callId: 'call_cut', audioMsBefore: 200 });

@@ -274,6 +274,8 @@ export class FakeConnection {
   private speechItemId = '';
   private audioClockMs = 0;
   private activeResponse: string | undefined;
+  /** Completed function calls this fake sent whose function_call_output has not come yet: call_id -> name. */
+  private readonly callsAwaitingOutput = new Map<string, string>();
   /** The last response built with startResponse/beginResponse, which the server may cancel. */
   private lastFakeResponse: FakeResponse | undefined;
   /** Every item this connection knows, with the bytes of output audio it holds. */
@@ -482,6 +484,11 @@ export class FakeConnection {
       case 'session.update':
         return this.answerSessionUpdate(ev);
       case 'response.create':
+        if (this.callsAwaitingOutput.size > 0) {
+          // The live server takes it, and the model answers without those results: a protocol mistake all the same.
+          const calls = [...this.callsAwaitingOutput].map(([id, name]) => `${name} (${id})`).join(', ');
+          this.opts.onInvalid(ev, [`response.create while function calls still lack their function_call_output: ${calls}`]);
+        }
         if (this.activeResponse === undefined) return;
         return this.refuse(ev, {
           code: 'conversation_already_has_active_response',
@@ -498,6 +505,7 @@ export class FakeConnection {
         return this.answerTruncate(ev);
       case 'conversation.item.create':
         if (typeof ev.item?.id === 'string') this.items.set(ev.item.id, { kind: String(ev.item.type ?? 'message'), bytes: 0 });
+        if (ev.item?.type === 'function_call_output') this.callsAwaitingOutput.delete(ev.item.call_id);
         return;
       default:
         return;
@@ -555,6 +563,10 @@ export class FakeConnection {
         this.items.set(item.id, { kind, bytes: 0 });
         return;
       }
+      case 'response.output_item.done':
+        // Only a completed call is to be run and answered; an incomplete one (barge-in) must not be.
+        if (ev.item?.type === 'function_call' && ev.item.status === 'completed') this.callsAwaitingOutput.set(ev.item.call_id, ev.item.name);
+        return;
       case 'response.output_audio.delta': {
         const item = this.items.get(ev.item_id);
         if (item) item.bytes += Buffer.from(String(ev.delta ?? ''), 'base64').length;
