@@ -227,6 +227,15 @@ describe('RealtimeSimulator', () => {
     }
   });
 
+  it('refuses a response.create with a field the declarations do not know, and speaks nothing for it', async () => {
+    const c = await open({ reply: 'tones' });
+    c.send({ type: 'response.create', event_id: 'evt_bad', response: { instructions: 'Greet', voice: 'alloy' } });
+    expect((await c.waitFor('error')).error).toMatchObject({ code: 'unknown_parameter', param: 'response.voice', event_id: 'evt_bad' });
+    c.send({ type: 'input_audio_buffer.clear' });
+    await c.waitFor('input_audio_buffer.cleared');
+    expect(c.log.count('response.created')).toBe(0);
+  });
+
   it('refuses response.create while a response is active, echoing its event_id', async () => {
     const c = await open({ reply: 'tones', realTimePacing: true });
     c.send({ type: 'response.create' });

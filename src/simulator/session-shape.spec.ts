@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SESSION_SHAPE, sessionUpdateProblem, type FieldShape, type ObjectShape, type TypedShape } from './session-shape.js';
+import { RESPONSE_CREATE_SHAPE, responseCreateProblem, SESSION_SHAPE, sessionUpdateProblem, type FieldShape, type ObjectShape, type TypedShape } from './session-shape.js';
 
 /**
  * The table in session-shape.ts against the `openai` package's own declarations: every object's
@@ -125,8 +125,11 @@ function allTyped(shape: ObjectShape | TypedShape, out: TypedShape[] = []): Type
   return out;
 }
 
-describe(`the GA session.update table, against openai@${openaiVersion}'s declarations`, () => {
-  const objects = allObjects(SESSION_SHAPE, 'session');
+describe.each([
+  ['session.update', SESSION_SHAPE, 'session'],
+  ['response.create', RESPONSE_CREATE_SHAPE, 'response'],
+])(`the GA %s table, against openai@${openaiVersion}'s declarations`, (_event, root, rootPath) => {
+  const objects = allObjects(root, rootPath);
 
   it.each(objects.map((o) => [o.path, o.shape.declaredAs, o.shape] as const))('%s has exactly the keys of %s', (_path, declaredAs, shape) => {
     const declared = [...declaredProperties(interfaceBody(declaredAs)).keys()].sort();
@@ -138,21 +141,20 @@ describe(`the GA session.update table, against openai@${openaiVersion}'s declara
     for (const [key, field] of Object.entries(shape.fields)) {
       const typeText = declared.get(key)!;
       const nested = nestedShapes(field);
-      if (nested.length > 0) {
-        for (const n of nested) expect({ key, typeText, mentions: mentions(typeText, n.declaredAs) }).toEqual({ key, typeText, mentions: true });
-      } else if (field.kind === 'value' && !field.why) {
+      // A union by `type` is followed when every variant is one of the declared type's members.
+      const named = nested.flatMap((n) => (n.kind === 'typed' ? Object.values(n.variants) : [n]));
+      for (const n of named) expect({ key, typeText, mentions: mentions(typeText, n.declaredAs) }).toEqual({ key, typeText, mentions: true });
+      if (field.kind === 'value' && !field.why) {
         // A plain value: a scalar, a literal union or an array of them, never a declared object type.
-        const named = expandAliases(typeText).match(/\b[A-Z]\w*/g)?.filter((n) => n !== 'Array') ?? [];
-        expect({ key, named }).toEqual({ key, named: [] });
+        const types = expandAliases(typeText).match(/\b[A-Z]\w*/g)?.filter((n) => n !== 'Array') ?? [];
+        expect({ key, named: types }).toEqual({ key, named: [] });
       }
     }
   });
 
-  it.each(allTyped(SESSION_SHAPE).map((t) => [t.declaredAs, t] as const))('%s has one variant per declared type', (declaredAs, shape) => {
-    const union = expandAliases(declaredAs.replace(/^.*\./, ''));
+  it.each(allTyped(root).map((t) => [t.declaredAs, t] as const))('the variants of %s are picked by their declared type', (_declaredAs, shape) => {
     for (const [type, variant] of Object.entries(shape.variants)) {
-      expect(union).toMatch(new RegExp(`\\b${lastName(variant.declaredAs)}\\b`));
-      expect(declaredProperties(interfaceBody(variant.declaredAs)).get('type')).toBe(`'${type}'`);
+      expect(declaredProperties(interfaceBody(variant.declaredAs)).get('type')).toMatch(new RegExp(`^'${type}'$`));
     }
   });
 });
@@ -232,3 +234,17 @@ describe('sessionUpdateProblem', () => {
     });
   });
 });
+
+describe('responseCreateProblem', () => {
+  it('accepts per-response instructions and the declared fields', () => {
+    expect(responseCreateProblem({ instructions: 'Greet the caller', conversation: 'auto', metadata: { anything: 'x' } })).toBeUndefined();
+    expect(responseCreateProblem({ audio: { output: { format: { type: 'audio/pcmu' }, voice: 'marin' } }, tools: [{ type: 'function', name: 'x' }] })).toBeUndefined();
+  });
+
+  it('refuses an unknown field, a beta field and a PCM format without rate', () => {
+    expect(responseCreateProblem({ temperature: 0.8 })).toEqual({ code: 'unknown_parameter', message: "Unknown parameter: 'response.temperature'.", param: 'response.temperature' });
+    expect(responseCreateProblem({ modalities: ['audio'] })?.param).toBe('response.modalities');
+    expect(responseCreateProblem({ audio: { output: { format: { type: 'audio/pcm' } } } })?.code).toBe('missing_required_parameter');
+  });
+});
+

@@ -96,24 +96,47 @@ const turnDetection: TypedShape = {
 
 const toolFilter = (declaredAs: string) => obj(declaredAs, { read_only: value, tool_names: value });
 
-const mcpTool = obj('RealtimeToolsConfigUnion.Mcp', {
-  server_label: value,
-  type: value,
-  allowed_callers: value,
-  allowed_tools: orValue(toolFilter('RealtimeToolsConfigUnion.Mcp.McpToolFilter')),
-  authorization: value,
-  connector_id: value,
-  defer_loading: value,
-  headers: opaque('a map of header names to values'),
-  require_approval: orValue(
-    obj('RealtimeToolsConfigUnion.Mcp.McpToolApprovalFilter', {
-      always: toolFilter('RealtimeToolsConfigUnion.Mcp.McpToolApprovalFilter.Always'),
-      never: toolFilter('RealtimeToolsConfigUnion.Mcp.McpToolApprovalFilter.Never'),
-    }),
-  ),
-  server_description: value,
-  server_url: value,
-  tunnel_id: value,
+/** The MCP tool, declared twice with the same keys (session tools and response.create tools). */
+const mcpTool = (declaredAs: string) =>
+  obj(declaredAs, {
+    server_label: value,
+    type: value,
+    allowed_callers: value,
+    allowed_tools: orValue(toolFilter(`${declaredAs}.McpToolFilter`)),
+    authorization: value,
+    connector_id: value,
+    defer_loading: value,
+    headers: opaque('a map of header names to values'),
+    require_approval: orValue(
+      obj(`${declaredAs}.McpToolApprovalFilter`, {
+        always: toolFilter(`${declaredAs}.McpToolApprovalFilter.Always`),
+        never: toolFilter(`${declaredAs}.McpToolApprovalFilter.Never`),
+      }),
+    ),
+    server_description: value,
+    server_url: value,
+    tunnel_id: value,
+  });
+
+const functionTool = obj('RealtimeFunctionTool', { description: value, name: value, parameters: opaque('a JSON Schema'), type: value });
+const prompt = obj('responses:ResponsePrompt', {
+  id: value,
+  variables: opaque('a map of variable names to text, image or file inputs'),
+  version: value,
+});
+const reasoning = obj('RealtimeReasoning', { effort: value });
+const toolChoice = (declaredAs: string) =>
+  orValue({
+    kind: 'typed',
+    declaredAs,
+    variants: {
+      function: obj('responses:ToolChoiceFunction', { name: value, type: value }),
+      mcp: obj('responses:ToolChoiceMcp', { server_label: value, type: value, name: value }),
+    },
+  });
+const tools = (declaredAs: string, mcpDeclaredAs: string): ArrayShape => ({
+  kind: 'array',
+  of: { kind: 'typed', declaredAs, untyped: 'function', variants: { function: functionTool, mcp: mcpTool(mcpDeclaredAs) } },
 });
 
 export const SESSION_SHAPE: ObjectShape = obj('RealtimeSessionCreateRequest', {
@@ -137,32 +160,10 @@ export const SESSION_SHAPE: ObjectShape = obj('RealtimeSessionCreateRequest', {
   model: value,
   output_modalities: value,
   parallel_tool_calls: value,
-  prompt: obj('responses:ResponsePrompt', {
-    id: value,
-    variables: opaque('a map of variable names to text, image or file inputs'),
-    version: value,
-  }),
-  reasoning: obj('RealtimeReasoning', { effort: value }),
-  tool_choice: orValue({
-    kind: 'typed',
-    declaredAs: 'RealtimeToolChoiceConfig',
-    variants: {
-      function: obj('responses:ToolChoiceFunction', { name: value, type: value }),
-      mcp: obj('responses:ToolChoiceMcp', { server_label: value, type: value, name: value }),
-    },
-  }),
-  tools: {
-    kind: 'array',
-    of: {
-      kind: 'typed',
-      declaredAs: 'RealtimeToolsConfigUnion',
-      untyped: 'function',
-      variants: {
-        function: obj('RealtimeFunctionTool', { description: value, name: value, parameters: opaque('a JSON Schema'), type: value }),
-        mcp: mcpTool,
-      },
-    },
-  },
+  prompt,
+  reasoning,
+  tool_choice: toolChoice('RealtimeToolChoiceConfig'),
+  tools: tools('RealtimeToolsConfigUnion', 'RealtimeToolsConfigUnion.Mcp'),
   tracing: orValue(obj('RealtimeTracingConfig.TracingConfiguration', { group_id: value, metadata: opaque('free-form'), workflow_name: value })),
   truncation: orValue(
     obj('RealtimeTruncationRetentionRatio', {
@@ -171,6 +172,30 @@ export const SESSION_SHAPE: ObjectShape = obj('RealtimeSessionCreateRequest', {
       token_limits: obj('RealtimeTruncationRetentionRatio.TokenLimits', { post_instructions: value }),
     }),
   ),
+});
+
+/** The `response` of a `response.create` (`RealtimeResponseCreateParams`), refused the same way. */
+export const RESPONSE_CREATE_SHAPE: ObjectShape = obj('RealtimeResponseCreateParams', {
+  audio: obj('RealtimeResponseCreateAudioOutput', {
+    output: obj('RealtimeResponseCreateAudioOutput.Output', {
+      format: audioFormat,
+      voice: orValue(obj('RealtimeResponseCreateAudioOutput.Output.ID', { id: value })),
+    }),
+  }),
+  conversation: value,
+  input: opaque('conversation items, checked by the OpenAPI schema in the tests'),
+  instructions: value,
+  max_output_tokens: value,
+  metadata: opaque('free-form'),
+  output_modalities: value,
+  parallel_tool_calls: value,
+  prompt,
+  reasoning,
+  tool_choice: toolChoice('ToolChoiceOptions'),
+  tools: {
+    kind: 'array',
+    of: { kind: 'typed', declaredAs: 'RealtimeResponseCreateParams.tools', untyped: 'function', variants: { function: functionTool, mcp: mcpTool('RealtimeResponseCreateMcpTool') } },
+  },
 });
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -257,4 +282,9 @@ function checkField(shape: FieldShape, given: unknown, path: string): ErrorDetai
  */
 export function sessionUpdateProblem(session: Record<string, unknown>): ErrorDetails | undefined {
   return checkObject(SESSION_SHAPE, session, 'session');
+}
+
+/** The same for the `response` object of a `response.create`. */
+export function responseCreateProblem(response: Record<string, unknown>): ErrorDetails | undefined {
+  return checkObject(RESPONSE_CREATE_SHAPE, response, 'response');
 }

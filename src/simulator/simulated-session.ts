@@ -23,6 +23,7 @@ import {
   type ServerSession,
 } from './server-events.js';
 import { applySessionUpdate, defaultSession, sessionSettings, type SessionSettings } from './session-config.js';
+import { responseCreateProblem } from './session-shape.js';
 import { toneSequence } from './tones.js';
 
 export type SimulatorReply = 'echo' | 'tones';
@@ -286,6 +287,11 @@ export class SimulatedSession implements CallerInputListener {
   // --- responses -----------------------------------------------------------------------------
 
   private onResponseCreate(ev: ClientEvent): void {
+    const given = ev.response;
+    if (typeof given === 'object' && given !== null && !Array.isArray(given)) {
+      const problem = responseCreateProblem(given as Record<string, unknown>);
+      if (problem) return this.fail(problem, ev);
+    }
     if (this.active) {
       const message = `Conversation already has an active response in progress: ${this.active.writer.responseId}. Wait until the response is finished before creating a new one.`;
       return this.fail({ code: 'conversation_already_has_active_response', message }, ev);

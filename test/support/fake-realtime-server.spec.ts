@@ -161,6 +161,21 @@ describe('FakeRealtimeServer', () => {
     expect(fake.refusedEvents.map((r) => r.event.event_id)).toEqual(['evt_rc_1']);
   });
 
+  it('refuses a response.create whose response carries a field the declarations do not know', async () => {
+    const { c, conn } = await connect();
+    c.send({ type: 'response.create', event_id: 'evt_rt', response: { instructions: 'Greet', temperature: 0.8 } });
+    expect((await c.waitFor('error')).error).toEqual({
+      type: 'invalid_request_error',
+      code: 'unknown_parameter',
+      message: "Unknown parameter: 'response.temperature'.",
+      param: 'response.temperature',
+      event_id: 'evt_rt',
+    });
+    c.send({ type: 'response.create', event_id: 'evt_ok', response: { instructions: 'Greet' } });
+    await conn.waitFor('response.create', (ev) => ev.event_id === 'evt_ok');
+    expect(fake.refusedEvents.map((r) => r.event.event_id)).toEqual(['evt_rt']);
+  });
+
   it('answers response.cancel without an active response with the benign response_cancel_not_active', async () => {
     const { c, conn } = await connect();
     const response = conn.startResponse();

@@ -19,6 +19,7 @@ import {
   msForBytes,
   newId,
   PCM_24K,
+  responseCreateProblem,
   ResponseWriter,
   sampleRateOf,
   sessionCreated,
@@ -54,6 +55,8 @@ const FORMATS: Record<FakeAudioFormat, RealtimeAudioFormat> = {
 
 /** The fake's response audio: a continuous 440 Hz sine, so order and gaps are recognisable. */
 export const TEST_TONE_HZ = 440;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -488,6 +491,10 @@ export class FakeConnection {
           // The live server takes it, and the model answers without those results: a protocol mistake all the same.
           const calls = [...this.callsAwaitingOutput].map(([id, name]) => `${name} (${id})`).join(', ');
           this.opts.onInvalid(ev, [`response.create while function calls still lack their function_call_output: ${calls}`]);
+        }
+        if (isObject(ev.response)) {
+          const problem = responseCreateProblem(ev.response);
+          if (problem) return this.refuse(ev, problem);
         }
         if (this.activeResponse === undefined) return;
         return this.refuse(ev, {

@@ -74,6 +74,12 @@ describe('validateClientEvent', () => {
     );
   });
 
+  it('rejects a response.create field the declarations do not know', () => {
+    expect(validateClientEvent({ type: 'response.create', response: { instructions: 'x', temperature: 0.8 } })).toEqual([
+      `the live server refuses it: unknown_parameter "Unknown parameter: 'response.temperature'."`,
+    ]);
+  });
+
   it('names what is wrong with a malformed event', () => {
     expect(validateClientEvent({ type: 'input_audio_buffer.append', audio: 42 }).join('\n')).toContain('/audio must be string');
     expect(validateClientEvent({ type: 'conversation.item.truncate', item_id: 'i1' }).join('\n')).toContain('content_index');

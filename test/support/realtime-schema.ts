@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { sessionUpdateProblem } from '../../src/simulator/session-shape.js';
+import { responseCreateProblem, sessionUpdateProblem } from '../../src/simulator/session-shape.js';
 
 const SCHEMA_ID = 'openai-realtime';
 const DROPPED_KEYS = new Set(['discriminator', 'example']);
@@ -117,7 +117,12 @@ function betaProblems(ev: Record<string, unknown>): string[] {
       if (refusal) problems.push(`the live server refuses the whole update: ${refusal.code} "${refusal.message}"`);
     }
   }
-  if (ev.type === 'response.create') flag(ev.response, 'response', BETA_RESPONSE_FIELDS);
+  if (ev.type === 'response.create') {
+    flag(ev.response, 'response', BETA_RESPONSE_FIELDS);
+    const response = ev.response;
+    const refusal = response && typeof response === 'object' && !Array.isArray(response) ? responseCreateProblem(response as Record<string, unknown>) : undefined;
+    if (refusal) problems.push(`the live server refuses it: ${refusal.code} "${refusal.message}"`);
+  }
   return problems;
 }
 
