@@ -431,7 +431,8 @@ describe('FakeRealtimeServer', () => {
 
   it('expires a session: error session_expired, then a close', async () => {
     const { c, conn } = await connect();
-    conn.error('rate_limit_exceeded', 'Slow down');
+    conn.error('rate_limit_exceeded', 'Slow down', 'rate_limit_error', { event_id: 'evt_client' });
+    expect((await c.waitFor('error')).error).toMatchObject({ code: 'rate_limit_exceeded', type: 'rate_limit_error', event_id: 'evt_client' });
     conn.expire();
     expect((await c.waitFor('error', (ev) => ev.error.code === 'session_expired')).error.type).toBe('invalid_request_error');
     expect((await c.closed).code).toBe(1000);

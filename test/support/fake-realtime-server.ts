@@ -462,8 +462,10 @@ export class FakeConnection {
     this.send(inputTranscriptionFailed(itemId, { type: 'server_error', code: 'transcription_failed', message }));
   }
 
-  error(code: string, message: string, type = 'invalid_request_error'): void {
-    this.send(errorEvent({ code, message, type }));
+  /** An `error` event; `answering` is the client event it answers (its event_id is echoed, as live). */
+  error(code: string, message: string, type = 'invalid_request_error', answering?: { event_id?: unknown }): void {
+    const eventId = typeof answering?.event_id === 'string' ? answering.event_id : null;
+    this.send(errorEvent({ code, message, type, eventId }));
   }
 
   /** The 60-minute limit: error session_expired, then the server closes. */
