@@ -1,7 +1,8 @@
 /**
- * Static checks of helm/avr-sts-openai. No maintained Helm renderer can run in CI here (no helm binary,
- * no JavaScript implementation of Helm's template engine), so the templates are checked as text against
- * values.yaml, values.schema.json, the chart README and the service's own list of variables.
+ * Static checks of helm/avr-sts-openai: the templates read as text against values.yaml,
+ * values.schema.json, the chart README and the service's own list of variables. Helm itself renders
+ * the chart in test/helm-render.spec.ts; these checks catch what a render cannot (a value no template
+ * reads, a variable of the service the chart cannot set, a README row out of date).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
