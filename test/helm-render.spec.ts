@@ -195,6 +195,30 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
     expect(scaled.spec.triggers[0].authenticationRef).toBeUndefined();
   });
 
+  /** A values block of the chart README, found by the marker comment above it. */
+  function readmeValues(marker: string): string {
+    const readme = readFileSync(join(CHART, 'README.md'), 'utf8');
+    const block = new RegExp(`<!-- ${marker}: [^>]*-->\\n\`\`\`yaml\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+    if (!block) throw new Error(`no ${marker} block in the chart README`);
+    return valuesFile(load(block) as object);
+  }
+
+  it("the README's KEDA example renders a ScaledObject with its target", () => {
+    const docs = render(readmeValues('keda-values'));
+    expect(schemaProblems(docs)).toEqual([]);
+    expect(one(docs, 'ScaledObject').spec.triggers[0].metadata.threshold).toBe('100');
+    expect(byKind(docs, 'ServiceMonitor')).toHaveLength(1);
+  });
+
+  it("the README's prometheus-adapter example: the chart's HPA on active calls per pod, no CPU metric", () => {
+    const docs = render(readmeValues('prometheus-adapter-values'));
+    expect(schemaProblems(docs)).toEqual([]);
+    expect(one(docs, 'HorizontalPodAutoscaler').spec.metrics).toEqual([
+      { type: 'Pods', pods: { metric: { name: 'avr_sts_active_calls_per_pod' }, target: { type: 'AverageValue', averageValue: '100' } } },
+    ]);
+    expect(failure(valuesFile({ autoscaling: { enabled: true, targetCPUUtilizationPercentage: 0 } }))).toContain('autoscaling.enabled with no metric');
+  });
+
   it('HPA on: a CPU (and memory) HPA on the Deployment with a slow scale-down, no ScaledObject', () => {
     const docs = render(join(CI, 'hpa-values.yaml'));
     const hpa = one(docs, 'HorizontalPodAutoscaler');

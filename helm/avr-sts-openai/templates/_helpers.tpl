@@ -170,6 +170,9 @@ render checks them.
 {{- if and .Values.keda.enabled (gt (int64 .Values.keda.minReplicas) (int64 .Values.keda.maxReplicas)) }}
 {{- fail (printf "keda.minReplicas (%d) is above keda.maxReplicas (%d)." (int64 .Values.keda.minReplicas) (int64 .Values.keda.maxReplicas)) }}
 {{- end }}
+{{- if and .Values.autoscaling.enabled (not .Values.autoscaling.targetCPUUtilizationPercentage) (not .Values.autoscaling.targetMemoryUtilizationPercentage) (not .Values.autoscaling.metrics) }}
+{{- fail "autoscaling.enabled with no metric: set autoscaling.targetCPUUtilizationPercentage, targetMemoryUtilizationPercentage or metrics." }}
+{{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int64 .Values.autoscaling.minReplicas) (int64 .Values.autoscaling.maxReplicas)) }}
 {{- fail (printf "autoscaling.minReplicas (%d) is above autoscaling.maxReplicas (%d)." (int64 .Values.autoscaling.minReplicas) (int64 .Values.autoscaling.maxReplicas)) }}
 {{- end }}
