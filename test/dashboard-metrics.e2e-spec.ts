@@ -77,6 +77,34 @@ describe('PromQL metric names', () => {
   });
 });
 
+describe('the dashboard JSON', () => {
+  const dash = JSON.parse(readFileSync(join(CHART, 'dashboards', 'avr-sts-openai.json'), 'utf8')) as {
+    uid: string;
+    panels: Array<{ id: number; type: string; datasource?: { uid: string }; gridPos: { x: number; y: number; w: number; h: number }; targets?: unknown[] }>;
+    templating: { list: Array<{ name: string }> };
+  };
+
+  it('has unique panel ids, panels inside the 24-column grid that do not overlap, and every query on the data source variable', () => {
+    expect(new Set(dash.panels.map((p) => p.id)).size).toBe(dash.panels.length);
+    const cells = new Map<string, number>();
+    const problems: string[] = [];
+    for (const p of dash.panels) {
+      const { x, y, w, h } = p.gridPos;
+      if (x < 0 || x + w > 24) problems.push(`panel ${p.id} leaves the grid`);
+      for (let i = x; i < x + w; i++) {
+        for (let j = y; j < y + h; j++) {
+          const other = cells.get(`${i},${j}`);
+          if (other !== undefined) problems.push(`panel ${p.id} overlaps panel ${other}`);
+          cells.set(`${i},${j}`, p.id);
+        }
+      }
+      if (p.type !== 'row' && (p.datasource?.uid !== '${datasource}' || !(p.targets ?? []).length)) problems.push(`panel ${p.id} has no query on the data source variable`);
+    }
+    expect([...new Set(problems)]).toEqual([]);
+    expect(dash.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'service']);
+  });
+});
+
 describe('the dashboard, the alerts and the KEDA query read metrics the service exposes', () => {
   let app: TestApp;
   let exposed: Set<string>;
