@@ -18,8 +18,10 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No install scripts: no production dependency has one, and the build needs none.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# No install scripts: no production dependency has one, and the build needs none. No peer-only
+# packages: the only ones are aws-cdk-lib and its kin (about 190 MB), pulled in by the test-only
+# package that ships helm; the build needs none of them.
+RUN npm ci --ignore-scripts --omit=peer --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build

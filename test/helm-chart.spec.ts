@@ -1,7 +1,8 @@
 /**
- * Static checks of helm/avr-sts-openai. No maintained Helm renderer can run in CI here (no helm binary,
- * no JavaScript implementation of Helm's template engine), so the templates are checked as text against
- * values.yaml, values.schema.json, the chart README and the service's own list of variables.
+ * Static checks of helm/avr-sts-openai: the templates read as text against values.yaml,
+ * values.schema.json, the chart README and the service's own list of variables. Helm itself renders
+ * the chart in test/helm-render.spec.ts; these checks catch what a render cannot (a value no template
+ * reads, a variable of the service the chart cannot set, a README row out of date).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,6 +125,11 @@ describe('Helm chart: Chart.yaml and values', () => {
     ['an env value that is a map', { env: { OPENAI_MCP_SERVERS: { server_label: 'x' } } }, '/env/OPENAI_MCP_SERVERS'],
     ['a tool file that is not a module', { tools: { files: { 'run.sh': 'rm -rf /' } } }, '/tools/files'],
     ['a relative tools folder', { tools: { dir: 'tools' } }, '/tools/dir'],
+    ['a typed variable as a raw extraEnv entry (it would override the typed one)', { extraEnv: [{ name: 'SHUTDOWN_GRACE_MS', value: '1' }] }, '/extraEnv/0/name'],
+    ['a KEDA target given as text', { keda: { targetCallsPerPod: '100' } }, '/keda/targetCallsPerPod'],
+    ['a KEDA Prometheus address that is not http(s)', { keda: { prometheus: { serverAddress: 'prometheus:9090' } } }, '/keda/prometheus/serverAddress'],
+    ['an alert duration Prometheus refuses', { prometheusRule: { alerts: { failedCalls: { for: '10 minutes' } } } }, '/prometheusRule/alerts/failedCalls/for'],
+    ['a dashboard label that is not text', { grafanaDashboard: { labels: { grafana_dashboard: 1 } } }, '/grafanaDashboard/labels/grafana_dashboard'],
   ])('the schema refuses %s', (_label, patch, where) => {
     const found = problems(validate, withValues(patch));
     expect(found.length).toBeGreaterThan(0);

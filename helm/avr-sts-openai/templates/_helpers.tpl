@@ -156,3 +156,41 @@ existingSecret under its configured key (optional), or the chart's Secret when c
 {{- define "avr-sts-openai.terminationGracePeriodSeconds" -}}
 {{- add (div (add (int64 .Values.shutdown.graceMs) 999) 1000) (int64 .Values.shutdown.preStopSleepSeconds) (int64 .Values.shutdown.extraSeconds) }}
 {{- end }}
+
+{{/*
+Combinations of values the schema cannot refuse on its own; included by the Deployment, so every
+render checks them.
+*/}}
+{{- define "avr-sts-openai.validate" -}}
+{{- if and .Values.autoscaling.enabled .Values.keda.enabled }}
+{{- fail "autoscaling.enabled and keda.enabled are both true: KEDA makes its own HorizontalPodAutoscaler for the Deployment, and two autoscalers would fight over its replicas. Enable one: keda (scales on active calls) or autoscaling (CPU)." }}
+{{- end }}
+{{- if and .Values.keda.enabled (gt (int64 .Values.keda.targetCallsPerPod) (int64 .Values.config.maxConcurrentCalls)) }}
+{{- fail (printf "keda.targetCallsPerPod (%d) is above config.maxConcurrentCalls (%d): pods would refuse calls before KEDA adds any. Lower the target or raise the limit." (int64 .Values.keda.targetCallsPerPod) (int64 .Values.config.maxConcurrentCalls)) }}
+{{- end }}
+{{- if and .Values.keda.enabled (gt (int64 .Values.keda.minReplicas) (int64 .Values.keda.maxReplicas)) }}
+{{- fail (printf "keda.minReplicas (%d) is above keda.maxReplicas (%d)." (int64 .Values.keda.minReplicas) (int64 .Values.keda.maxReplicas)) }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (not .Values.autoscaling.targetCPUUtilizationPercentage) (not .Values.autoscaling.targetMemoryUtilizationPercentage) (not .Values.autoscaling.metrics) }}
+{{- fail "autoscaling.enabled with no metric: set autoscaling.targetCPUUtilizationPercentage, targetMemoryUtilizationPercentage or metrics." }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (gt (int64 .Values.autoscaling.minReplicas) (int64 .Values.autoscaling.maxReplicas)) }}
+{{- fail (printf "autoscaling.minReplicas (%d) is above autoscaling.maxReplicas (%d)." (int64 .Values.autoscaling.minReplicas) (int64 .Values.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- end }}
+
+{{/* True when an autoscaler (HPA or KEDA) owns the Deployment's replicas. */}}
+{{- define "avr-sts-openai.autoscaled" -}}
+{{- if or .Values.autoscaling.enabled .Values.keda.enabled -}}
+true
+{{- end }}
+{{- end }}
+
+{{/* PromQL label matchers selecting this release's series (the labels a ServiceMonitor's targets get). */}}
+{{- define "avr-sts-openai.prometheusSelector" -}}
+{{- if .Values.prometheusSelector -}}
+{{- .Values.prometheusSelector -}}
+{{- else -}}
+namespace="{{ .Release.Namespace }}",service="{{ include "avr-sts-openai.fullname" . }}"
+{{- end -}}
+{{- end }}
