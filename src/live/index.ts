@@ -6,3 +6,4 @@ export * from './live-session-start.js';
 export * from './live-text.js';
 export * from './live-upstream-session.js';
 export * from './transcript-turns.js';
+export * from './live-config.js';
