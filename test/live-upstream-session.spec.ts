@@ -249,6 +249,18 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     expect(rec.of('caller_speech_started')).toHaveLength(1);
   });
 
+  it('does not take a late transcript of words said before the agent began for talking over it', async () => {
+    const { conn, rec } = await openSession();
+    await new Promise((r) => setTimeout(r, 700));
+    await conn.agentSpeech(300);
+    await rec.until(() => rec.of('response_started').length === 1, 'agent turn');
+    // Transcripts trail speech: these words ended at 100 ms on the session timeline, long before the agent.
+    conn.inputTranscript('Thanks.', 0, 100);
+    await rec.until(() => rec.of('response_done').length === 1, 'agent turn end');
+    expect(rec.of('caller_speech_started')).toHaveLength(0);
+    await rec.until(() => rec.of('transcript').some((t) => t.role === 'user'), 'the caller turn');
+  });
+
   it('runs a delegated tool call round trip: tool_call, response.item.create per result, then one response.create', async () => {
     const { session, conn, rec } = await openSession();
     const call = conn.toolCall('avr_hangup', { reason: 'done' });

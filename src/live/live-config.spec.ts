@@ -56,3 +56,20 @@ describe('choosing GPT-Live in the configuration', () => {
     expect(() => liveSessionOptions(openai)).toThrow(/simulator/);
   });
 });
+
+describe('LiveUpstreamSessionFactory', () => {
+  it('makes a fresh Live session per connection with the current options', async () => {
+    const { LiveUpstreamSessionFactory } = await import('./live-config.js');
+    const pino = (await import('pino')).default;
+    let url = 'ws://127.0.0.1:1/v1/live/sessions';
+    const openai = loadConfig({ OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: 'simulator' }).openai;
+    const factory = new LiveUpstreamSessionFactory(() => liveSessionOptions(openai, url));
+    const listener = { event: () => undefined, lost: () => undefined };
+    const first = factory.create(pino({ level: 'silent' }), listener);
+    url = 'ws://127.0.0.1:2/v1/live/sessions';
+    const second = factory.create(pino({ level: 'silent' }), listener);
+    expect(first).not.toBe(second);
+    expect(first.capabilities).toEqual({ callerTurnEvents: false, responseEvents: false, truncation: false, explicitResponses: false });
+    await expect(second.open({ instructions: '', tools: [], replay: [] }, AbortSignal.abort())).rejects.toMatchObject({ kind: 'aborted' });
+  });
+});

@@ -1,6 +1,8 @@
 import type { Env } from '../config/env-reader.js';
 import { SIMULATOR_URL, type AppConfig } from '../config/app-config.js';
-import type { LiveSessionOptions } from './live-upstream-session.js';
+import type { Logger } from 'pino';
+import type { UpstreamListener } from '../realtime/upstream-session.js';
+import { LiveUpstreamSession, type LiveSessionOptions } from './live-upstream-session.js';
 
 /**
  * Variables that mean nothing on GPT-Live: it has no turn detection, transcription settings, noise
@@ -47,4 +49,17 @@ export function liveSessionOptions(openai: AppConfig['openai'], simulatorUrl?: s
     connectTimeoutMs: openai.connectTimeoutMs,
     heartbeatMs: openai.heartbeatMs,
   };
+}
+
+/**
+ * Makes the Live session of each upstream connection of a call (the first and every replacement),
+ * in the shape of the seam's session factory: `create(logger, listener)`. Options are read per
+ * session, so a simulator address known only after start-up is picked up.
+ */
+export class LiveUpstreamSessionFactory {
+  constructor(private readonly options: () => LiveSessionOptions) {}
+
+  create(logger: Logger, listener: UpstreamListener): LiveUpstreamSession {
+    return new LiveUpstreamSession(this.options(), logger, listener);
+  }
 }

@@ -164,10 +164,15 @@ export class LiveUpstreamSession implements UpstreamSession {
 
   open(settings: UpstreamSessionSettings, signal: AbortSignal): Promise<void> {
     if (this.state !== 'idle') return Promise.reject(new LiveFailure('configuration', 'a Live session opens once', { retryable: false }));
+    if (signal.aborted) {
+      this.state = 'closed';
+      return Promise.reject(new LiveFailure('aborted', 'Live session open aborted', { retryable: false }));
+    }
     this.state = 'connecting';
     const startEvent = buildSessionStart(settings, this.opts);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const headers: Record<string, string> = {};
       if (this.opts.apiKey) headers.Authorization = `Bearer ${this.opts.apiKey}`;
       const ws = new WebSocket(this.opts.url, {
@@ -189,9 +194,8 @@ export class LiveUpstreamSession implements UpstreamSession {
         reject(failure);
       };
       const onAbort = () => fail(new LiveFailure('aborted', 'Live session open aborted', { retryable: false }));
-      if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(
+      timer = setTimeout(
         () => fail(new LiveFailure('timeout', `GPT-Live did not start the session within ${this.opts.connectTimeoutMs} ms`, { retryable: true })),
         this.opts.connectTimeoutMs,
       );
