@@ -344,6 +344,13 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     expect(second.rec.lost).toEqual([]);
   });
 
+  it('reports a peer that stops answering pings as lost (retryable)', async () => {
+    const { conn, rec } = await openSession({ heartbeatMs: 100 });
+    conn.freeze();
+    await rec.until(() => rec.lost.length === 1, 'lost by heartbeat');
+    expect(rec.lost[0]).toMatchObject({ kind: 'timeout', retryable: true });
+  });
+
   it('survives any server event shape: malformed ones are counted, the session stays up', async () => {
     const { session, conn, rec } = await openSession();
     const junk: unknown[] = [
@@ -386,6 +393,21 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
       ['other', false],
     ]);
     expect(session.isReady).toBe(true);
+  });
+
+  it('rejects open() as aborted when closed while opening, and reports nothing lost', async () => {
+    const fakeHang = await FakeLiveServer.start({ autoStart: false });
+    try {
+      const { session, rec } = makeSession({ url: fakeHang.url });
+      const opening = session.open(SETTINGS, new AbortController().signal);
+      await (await fakeHang.waitForConnection(0)).waitFor('session.start');
+      session.close();
+      await expect(opening).rejects.toMatchObject({ kind: 'aborted', retryable: false });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(rec.lost).toEqual([]);
+    } finally {
+      await fakeHang.close();
+    }
   });
 
   it('rejects open() on abort', async () => {

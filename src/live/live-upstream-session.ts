@@ -89,6 +89,8 @@ export class LiveUpstreamSession implements UpstreamSession {
   private ws: WebSocket | undefined;
   private state: State = 'idle';
   private lostReported = false;
+  /** close() was called: nothing is reported lost after it, and a pending open() reads as aborted. */
+  private closedByUs = false;
   private malformed = 0;
   private droppedAudio = 0;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -191,7 +193,7 @@ export class LiveUpstreamSession implements UpstreamSession {
         ws.removeAllListeners('message');
         ws.terminate();
         this.disposeTimers();
-        reject(failure);
+        reject(this.closedByUs ? new LiveFailure('aborted', 'Live session closed while opening', { retryable: false }) : failure);
       };
       const onAbort = () => fail(new LiveFailure('aborted', 'Live session open aborted', { retryable: false }));
       signal.addEventListener('abort', onAbort, { once: true });
@@ -306,6 +308,7 @@ export class LiveUpstreamSession implements UpstreamSession {
   }
 
   close(): void {
+    this.closedByUs = true;
     if (this.state === 'closed' || this.state === 'closing') return;
     const ws = this.ws;
     const wasStarted = this.state === 'started';
@@ -512,7 +515,7 @@ export class LiveUpstreamSession implements UpstreamSession {
   }
 
   private reportLost(failure: LiveFailure): void {
-    if (this.lostReported) return;
+    if (this.lostReported || this.closedByUs) return;
     this.lostReported = true;
     this.listener.lost(failure);
   }

@@ -183,6 +183,11 @@ export class FakeLiveConnection {
     this.ws.close(1000, reason);
   }
 
+  /** Stops reading the socket: pings go unanswered, as with a peer that vanished without a FIN. */
+  freeze(): void {
+    (this.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
   /** Cuts the TCP connection without a closing handshake. */
   drop(): void {
     this.ws.terminate();
