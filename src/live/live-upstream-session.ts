@@ -432,6 +432,7 @@ export class LiveUpstreamSession implements UpstreamSession {
       return;
     }
     if (nested.type === 'response.completed' || nested.type === 'response.incomplete' || nested.type === 'response.failed') {
+      if (delegationId) this.responseOfDelegation.delete(delegationId);
       const usage = backendUsage(response?.usage);
       if (usage) this.emit({ type: 'usage', usage });
       if (nested.type === 'response.failed') {
