@@ -47,6 +47,7 @@ export class AgentTurns {
   private turns = 0;
   private quietMs = 0;
   private lastTranscriptAt = 0;
+  private lastAudioAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   /** Wall-clock time the current turn opened. */
@@ -89,8 +90,9 @@ export class AgentTurns {
     } else {
       this.quietMs += durationMs;
     }
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.tryEnd(), this.hangoverMs);
+    this.lastAudioAt = Date.now();
+    // One timer per turn, re-armed only when it fires early (no timer churn per delta).
+    if (!this.idleTimer) this.idleTimer = setTimeout(() => this.onIdleCheck(), this.hangoverMs);
     if (this.quietMs >= this.hangoverMs) this.tryEnd();
   }
 
@@ -107,7 +109,18 @@ export class AgentTurns {
   dispose(): void {
     clearTimeout(this.idleTimer);
     clearTimeout(this.closeTimer);
+    this.idleTimer = undefined;
+    this.closeTimer = undefined;
     this.turnId = undefined;
+  }
+
+  /** No audio at all for the hangover (a server that omits silence) also ends the turn. */
+  private onIdleCheck(): void {
+    this.idleTimer = undefined;
+    if (!this.turnId) return;
+    const left = this.lastAudioAt + this.hangoverMs - Date.now();
+    if (left > 0) this.idleTimer = setTimeout(() => this.onIdleCheck(), left);
+    else this.tryEnd();
   }
 
   private tryEnd(): void {
@@ -122,6 +135,8 @@ export class AgentTurns {
     const turnId = this.turnId!;
     clearTimeout(this.idleTimer);
     clearTimeout(this.closeTimer);
+    this.idleTimer = undefined;
+    this.closeTimer = undefined;
     this.turnId = undefined;
     this.quietMs = 0;
     this.listener.ended(turnId);
