@@ -21,6 +21,7 @@ import type {
   ResponseCreateEvent,
   ResponseItemCreateEvent,
   SessionCloseEvent,
+  SessionClosedEvent,
   ThinkingAppendEvent,
 } from './live-events.js';
 import { LiveFailure } from './live-failure.js';
@@ -51,6 +52,9 @@ export interface LiveSessionOptions {
 }
 
 const MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
+
+/** `session.closed` reasons (SDK `SessionClosedEvent`); anything else reads as `unknown`, so labels stay bounded. */
+const CLOSE_REASONS = ['close_requested', 'expired', 'content', 'remote_hangup', 'connection_lost'] as const satisfies readonly SessionClosedEvent['reason'][];
 
 /** Said (as commentary) after appended instructions: "what reliably makes the model speak" (§d.6). */
 export const BEGIN_PROMPT = 'Begin the conversation now, following the instructions provided.';
@@ -381,7 +385,7 @@ export class LiveUpstreamSession implements UpstreamSession {
       case 'session.usage.updated':
         return this.onUsage(event.usage);
       case 'session.closed':
-        this.closedReason = typeof event.reason === 'string' ? event.reason : 'unknown';
+        this.closedReason = CLOSE_REASONS.find((r) => r === event.reason) ?? 'unknown';
         this.onUsage(event.usage);
         if (this.closedReason === 'expired' || this.closedReason === 'content') {
           const content = this.closedReason === 'content';
