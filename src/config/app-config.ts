@@ -1,4 +1,6 @@
 import { Env, EnvReader, VarDoc } from './env-reader.js';
+import { isLiveVoice, LIVE_VOICES } from '../live/live-events.js';
+import { DEFAULT_LIVE_BACKEND_MODEL } from '../live/live-session-start.js';
 
 export const DEFAULT_INSTRUCTIONS = 'You are a helpful assistant that can answer questions and help with tasks.';
 export const SIMULATOR_URL = 'simulator';
@@ -12,6 +14,17 @@ export const AUDIO_FORMATS = ['pcm16', 'pcmu'] as const;
 export const SIMULATOR_REPLIES = ['echo', 'tones'] as const;
 /** The largest integer OPENAI_MAX_TOKENS (and a profile's max_output_tokens) may be; "inf" is the other allowed value. */
 export const MAX_OUTPUT_TOKENS = 4096;
+/** Which OpenAI voice interface a call uses: Realtime (`/v1/realtime`) or GPT-Live (`/v1/live/sessions`). */
+export const OPENAI_INTERFACES = ['realtime', 'live'] as const;
+/** The upstream audio formats GPT-Live's WebSocket takes (pcm 24 kHz, mu-law 8 kHz; see gpt-live.md §c.1). */
+export const LIVE_AUDIO_FORMATS: readonly (typeof AUDIO_FORMATS)[number][] = ['pcm16', 'pcmu'];
+export const DEFAULT_LIVE_URL = 'wss://api.openai.com/v1/live/sessions';
+export const DEFAULT_LIVE_MODEL = 'gpt-live-1';
+
+/** The interface a model name implies: `gpt-live-*` is GPT-Live, anything else Realtime. */
+export function interfaceForModel(model: string): (typeof OPENAI_INTERFACES)[number] {
+  return /^gpt-live(-|$)/.test(model) ? 'live' : 'realtime';
+}
 
 export interface McpServerConfig {
   server_label: string;
@@ -53,6 +66,12 @@ export interface AppConfig {
     connectTimeoutMs: number;
     heartbeatMs: number;
     mcpServers: McpServerConfig[];
+    /** Realtime or GPT-Live; defaults from the model name. */
+    interface: (typeof OPENAI_INTERFACES)[number];
+    /** GPT-Live endpoint (no query), or SIMULATOR_URL for the built-in simulator in GPT-Live mode. */
+    liveUrl: string;
+    /** Responses model GPT-Live delegates tool use to. */
+    liveBackendModel: string;
   };
   instructions: {
     text?: string;
@@ -152,7 +171,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
   const openai: AppConfig['openai'] = {
     apiKey: r.optionalString('OPENAI_API_KEY', 'OpenAI (or Azure) API key; required unless OPENAI_REALTIME_URL=simulator', { secret: true }),
     realtimeUrl,
-    model: r.string('OPENAI_MODEL', 'gpt-realtime-2.1', 'Realtime model (Azure: the deployment name)'),
+    model: r.string('OPENAI_MODEL', 'gpt-realtime-2.1', 'Realtime or GPT-Live model (Azure: the deployment name); unset with OPENAI_INTERFACE=live: gpt-live-1'),
     voice: r.string('OPENAI_VOICE', 'marin', 'Agent voice'),
     language: r.optionalString('OPENAI_LANGUAGE', 'Caller language for transcription (ISO 639-1, e.g. en); unset: detected'),
     temperature: r.number('OPENAI_TEMPERATURE', 0.8, 0.6, 1.2, 'Accepted so old env files keep working; has no effect (the GA server refuses a temperature, start-up warns)'),
@@ -165,7 +184,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     vadSilenceMs: r.int('OPENAI_VAD_SILENCE_MS', 500, 0, 10000, 'server_vad silence that ends a caller turn'),
     vadPrefixPaddingMs: r.int('OPENAI_VAD_PREFIX_PADDING_MS', 300, 0, 10000, 'server_vad audio kept before detected speech'),
     noiseReduction: r.oneOf('OPENAI_NOISE_REDUCTION', 'near_field', NOISE_REDUCTIONS, 'Input noise reduction'),
-    audioFormat: r.oneOf('OPENAI_AUDIO_FORMAT', 'pcm16', AUDIO_FORMATS, 'Upstream audio: pcm16 (24 kHz via our resampler) or pcmu (G.711 8 kHz)'),
+    audioFormat: r.oneOf('OPENAI_AUDIO_FORMAT', 'pcm16', AUDIO_FORMATS, 'Upstream audio: pcm16 (24 kHz via our resampler) or pcmu (G.711 8 kHz); unset on GPT-Live: pcmu'),
     greeting: r.optionalString('OPENAI_GREETING', 'When set, the agent speaks first, following this text'),
     connectTimeoutMs: r.int('OPENAI_CONNECT_TIMEOUT_MS', 10000, 100, 120000, 'Upstream connect and first-event timeout'),
     heartbeatMs: r.int('OPENAI_HEARTBEAT_MS', 10000, 100, 300000, 'Upstream ping interval; no pong by the next ping counts as a drop'),
@@ -176,9 +195,34 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
         'a JSON list of {server_label, server_url, headers?, allowed_tools?}',
         checkMcpServers,
       ) ?? [],
+    interface: 'realtime',
+    liveUrl: r.url(
+      'OPENAI_LIVE_URL',
+      DEFAULT_LIVE_URL,
+      ['wss:', 'ws:'],
+      'GPT-Live endpoint, no query (OpenAI, Azure /openai/v1/live/sessions, a proxy) or "simulator" for the built-in simulator in GPT-Live mode',
+      [SIMULATOR_URL],
+    ),
+    liveBackendModel: r.string('OPENAI_LIVE_BACKEND_MODEL', DEFAULT_LIVE_BACKEND_MODEL, 'GPT-Live: the Responses model tool use is delegated to'),
   };
-  if (realtimeUrl !== SIMULATOR_URL && !openai.apiKey) {
-    r.problem('OPENAI_API_KEY is not set: required (or set OPENAI_REALTIME_URL=simulator for the built-in simulated upstream)');
+  openai.interface = r.oneOf(
+    'OPENAI_INTERFACE',
+    interfaceForModel(openai.model),
+    OPENAI_INTERFACES,
+    'realtime (/v1/realtime) or live (GPT-Live, /v1/live/sessions); default: live when OPENAI_MODEL starts with gpt-live-, else realtime',
+  );
+  // OPENAI_INTERFACE=live alone is enough: the model then defaults to GPT-Live's own.
+  if (openai.interface === 'live' && !env.OPENAI_MODEL?.trim()) openai.model = DEFAULT_LIVE_MODEL;
+  // GPT-Live takes G.711 at 8 kHz as it is: no resampling unless pcm16 is asked for.
+  if (openai.interface === 'live' && !env.OPENAI_AUDIO_FORMAT?.trim()) openai.audioFormat = 'pcmu';
+  const activeUrlVar = openai.interface === 'live' ? 'OPENAI_LIVE_URL' : 'OPENAI_REALTIME_URL';
+  const activeUrl = openai.interface === 'live' ? openai.liveUrl : realtimeUrl;
+  if (activeUrl !== SIMULATOR_URL && !openai.apiKey) {
+    r.problem(`OPENAI_API_KEY is not set: required (or set ${activeUrlVar}=simulator for the built-in simulated upstream)`);
+  }
+  if (openai.interface === 'live') checkLiveCombination(openai, r);
+  else if (interfaceForModel(openai.model) === 'live') {
+    r.problem(`OPENAI_INTERFACE=realtime: OPENAI_MODEL=${openai.model} is a GPT-Live model, which the Realtime endpoint refuses (use OPENAI_INTERFACE=live, or a gpt-realtime-* model)`);
   }
 
   const instructions: AppConfig['instructions'] = {
@@ -269,6 +313,24 @@ export function parseMaxTokens(value: string | number): number | 'inf' | undefin
   if (value === 'inf') return 'inf';
   const n = typeof value === 'number' ? value : Number(value);
   return Number.isInteger(n) && n >= 1 && n <= MAX_OUTPUT_TOKENS ? n : undefined;
+}
+
+/** Settings GPT-Live cannot work with stop start-up, naming the variable. */
+function checkLiveCombination(openai: AppConfig['openai'], r: EnvReader): void {
+  if (!isLiveVoice(openai.voice)) {
+    r.problem(`OPENAI_VOICE=${openai.voice.slice(0, 80)}: not a GPT-Live voice (one of ${LIVE_VOICES.join(', ')}, or a custom voice id voice_…)`);
+  }
+  if (!LIVE_AUDIO_FORMATS.includes(openai.audioFormat)) {
+    r.problem(`OPENAI_AUDIO_FORMAT=${openai.audioFormat}: GPT-Live cannot take it (one of ${LIVE_AUDIO_FORMATS.join(', ')})`);
+  }
+  if (/^gpt-realtime/.test(openai.model)) {
+    r.problem(`OPENAI_MODEL=${openai.model}: a Realtime model, which GPT-Live cannot run (OPENAI_INTERFACE=live wants gpt-live-1 or gpt-live-1.1, or an Azure deployment of one)`);
+  }
+  if (openai.mcpServers.length > 0) {
+    r.problem(
+      'OPENAI_MCP_SERVERS: not available on GPT-Live (its Responses delegation documents only function and web_search tools; how an MCP server is configured there is undocumented); unset it or use OPENAI_INTERFACE=realtime',
+    );
+  }
 }
 
 /** The rule of OPENAI_MCP_SERVERS, shared with per-call profiles: null when the list is valid, else the problem. */
