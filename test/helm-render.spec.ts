@@ -340,6 +340,7 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
       ['OPENAI_API_KEY', 'avr-sts-openai-keys', 'OPENAI_API_KEY'],
       ['AUTH_TOKEN', 'avr-sts-openai-keys', 'AUTH_TOKEN'],
       ['METRICS_AUTH_TOKEN', 'avr-sts-openai-keys', 'METRICS_AUTH_TOKEN'],
+      ['AGENT_PROFILE_AUTH_HEADER', 'avr-sts-openai-keys', 'AGENT_PROFILE_AUTH_HEADER'],
     ]);
   });
 
