@@ -7,6 +7,7 @@ import { encodeFromPcm16, PCM_24K } from './audio-format.js';
 import { SimulatorModule } from './simulator.module.js';
 import { SimulatorService } from './simulator.service.js';
 import { sineWave } from './tones.js';
+import WebSocket from 'ws';
 
 async function boot(env: Record<string, string>): Promise<{ module: TestingModule; logs: Array<Record<string, unknown>> }> {
   const logs: Array<Record<string, unknown>> = [];
@@ -41,6 +42,21 @@ describe('SimulatorService', () => {
     expect((await client.closed).code).toBe(1001);
     expect(module.get(SimulatorService).url).toBeUndefined();
     expect(client.invalidEvents).toEqual([]);
+  });
+
+  it('runs the GPT-Live simulator when OPENAI_INTERFACE=live and OPENAI_LIVE_URL=simulator', async () => {
+    const { module, logs } = await boot({ OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: 'simulator' });
+    const url = module.get(SimulatorService).url;
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/live\/sessions$/);
+    expect(logs.filter((l) => String(l.msg).includes('simulated OpenAI GPT-Live upstream'))).toHaveLength(1);
+    const ws = new WebSocket(url!);
+    const first = new Promise<{ type: string; session?: { model?: string } }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'session.start', session: { model: 'gpt-live-1', instructions: 'Be brief.', audio: { format: { type: 'audio/pcmu', rate: 8000 } } } }));
+    expect(await first).toMatchObject({ type: 'session.started', session: { model: 'gpt-live-1' } });
+    ws.close();
+    await module.close();
+    expect(module.get(SimulatorService).url).toBeUndefined();
   });
 
   it('stays off when a real upstream is configured', async () => {
