@@ -11,12 +11,20 @@ export interface LiveCall {
   terminate(reason: string): void;
 }
 
-export type Admission = { ok: true } | { ok: false; reason: 'draining' | 'full'; message: string };
+export type Admission = { ok: true } | { ok: false; reason: 'draining' | 'full' | 'too_many_pending'; message: string };
+
+/** A connection that has no call yet (a WebSocket before its `init`). */
+export interface PendingConnection {
+  /** Closes it, telling the client why: the service is stopping. */
+  closeForShutdown(reason: string): void;
+}
 
 /** The live calls of this process: admission against the limit, drain on shutdown. */
 @Injectable()
 export class CallRegistry implements BeforeApplicationShutdown {
   private readonly calls = new Set<LiveCall>();
+  /** Connections without a call yet: they hold a slot, and a drain must close them too. */
+  private readonly pending = new Set<PendingConnection>();
   private draining = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -40,12 +48,41 @@ export class CallRegistry implements BeforeApplicationShutdown {
     return n;
   }
 
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** A call may start: connections still waiting for their `init` count against the limit too. */
   admit(): Admission {
     if (this.draining) return { ok: false, reason: 'draining', message: 'service is shutting down' };
-    if (this.calls.size >= this.limit) {
+    if (this.calls.size + this.pending.size >= this.limit) {
       return { ok: false, reason: 'full', message: `concurrent call limit reached (${this.limit})` };
     }
     return { ok: true };
+  }
+
+  /** A connection without a call yet may stay open (and then holds a slot until `init` or its end). */
+  admitPending(): Admission {
+    const admission = this.admit();
+    if (!admission.ok) return admission;
+    const max = this.config.server.maxPendingConnections;
+    if (this.pending.size >= max) return { ok: false, reason: 'too_many_pending', message: `too many connections waiting for init (${max})` };
+    return { ok: true };
+  }
+
+  addPending(connection: PendingConnection): void {
+    this.pending.add(connection);
+  }
+
+  removePending(connection: PendingConnection): void {
+    this.pending.delete(connection);
+  }
+
+  private closePending(reason: string): void {
+    for (const p of [...this.pending]) {
+      this.pending.delete(p);
+      p.closeForShutdown(reason);
+    }
   }
 
   add(call: LiveCall): void {
@@ -64,12 +101,16 @@ export class CallRegistry implements BeforeApplicationShutdown {
   /** The app is closing (after a drain, or in tests): no call may outlive it. */
   beforeApplicationShutdown(): void {
     this.draining = true;
+    this.closePending('service stopped');
     for (const c of [...this.calls]) c.terminate('service stopped');
   }
 
   /** Stops admitting calls. Resolves when every live call has ended, or terminates them after graceMs. */
   async drain(graceMs: number): Promise<{ terminated: number }> {
     this.draining = true;
+    // A connection that never sent init has no call to finish: it is closed now, or it would
+    // hold the server open past the grace (upgraded sockets are beyond the HTTP server's reach).
+    this.closePending('service is shutting down');
     if (this.calls.size === 0) return { terminated: 0 };
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));

@@ -1,3 +1,4 @@
+import { urlSecrets } from '../logging/redaction.js';
 import { Env, EnvReader, VarDoc } from './env-reader.js';
 
 export const DEFAULT_INSTRUCTIONS = 'You are a helpful assistant that can answer questions and help with tasks.';
@@ -28,6 +29,14 @@ export interface AppConfig {
     shutdownGraceMs: number;
     authToken?: string;
     metricsAuthToken?: string;
+    /** A WebSocket that has not sent `init` within this is closed. */
+    initTimeoutMs: number;
+    /** WebSockets open without `init` at once; they count against MAX_CONCURRENT_CALLS too. */
+    maxPendingConnections: number;
+    /** A WebSocket call with no caller audio for this long is ended (0: never). */
+    clientIdleMs: number;
+    /** Messages per second one WebSocket connection may send before it is closed. */
+    maxMessagesPerSecond: number;
   };
   openai: {
     apiKey?: string;
@@ -120,6 +129,10 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 300000, 0, 86400000, 'On SIGTERM, how long live calls may go on before they are closed'),
     authToken: r.optionalString('AUTH_TOKEN', 'When set, calls must present it (?token= or Authorization: Bearer)', { secret: true }),
     metricsAuthToken: r.optionalString('METRICS_AUTH_TOKEN', 'When set, GET /metrics requires Authorization: Bearer <it>', { secret: true }),
+    initTimeoutMs: r.int('INIT_TIMEOUT_MS', 5000, 100, 120000, 'A WebSocket that sends no init within this is closed (1008)'),
+    maxPendingConnections: r.int('MAX_PENDING_CONNECTIONS', 200, 1, 100000, 'WebSockets open without init at once (also counted against MAX_CONCURRENT_CALLS); more are closed 1013'),
+    clientIdleMs: r.int('CLIENT_IDLE_MS', 15000, 0, 3600000, 'A WebSocket call with no caller audio this long (from init on) is ended; 0: never'),
+    maxMessagesPerSecond: r.int('MAX_MESSAGES_PER_SECOND', 500, 60, 1000000, 'Messages per second one WebSocket may send (AVR core sends 50) before it is closed (1008)'),
   };
 
   const realtimeUrl = r.url(
@@ -246,6 +259,27 @@ export function loadConfig(env: Env): AppConfig {
   const { config, problems } = read(env);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config) as AppConfig;
+}
+
+/**
+ * Every secret value this process was configured with (keys, tokens, credentials inside URLs and
+ * header values): redacted by value wherever text leaves the process.
+ */
+export function configuredSecrets(config: AppConfig): string[] {
+  const { server, openai, instructions, tools, records } = config;
+  const out: Array<string | undefined> = [server.authToken, server.metricsAuthToken, openai.apiKey, records.authHeader];
+  // "Bearer abc": the credential is the part after the scheme, quoted alone just as well.
+  if (records.authHeader?.includes(' ')) out.push(records.authHeader.slice(records.authHeader.indexOf(' ') + 1).trim());
+  for (const url of [openai.realtimeUrl, instructions.url, tools.amiUrl, records.url]) out.push(...urlSecrets(url));
+  for (const mcp of openai.mcpServers) {
+    out.push(...urlSecrets(mcp.server_url));
+    for (const value of Object.values(mcp.headers ?? {})) {
+      if (typeof value !== 'string') continue;
+      out.push(value);
+      if (value.includes(' ')) out.push(value.slice(value.indexOf(' ') + 1).trim());
+    }
+  }
+  return out.filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
 /** Every variable the service reads, with default and meaning (for .env.example and the README). */

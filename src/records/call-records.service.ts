@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { CallRecordInput } from '../call/call-record-input.js';
-import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { ROOT_LOGGER } from '../logging/index.js';
+import { APP_CONFIG, configuredSecrets, type AppConfig } from '../config/index.js';
+import { ROOT_LOGGER, SecretRedactor } from '../logging/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { buildCallRecord, type CallRecord } from './call-record.js';
 import { judgeAttempt } from './attempt-verdict.js';
@@ -46,6 +46,7 @@ export class CallRecordsService implements OnApplicationShutdown {
   private readonly tally = { delivered: 0, undelivered: 0 };
   private flushes = 0;
   private closed = false;
+  private readonly redactor: SecretRedactor;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,6 +55,7 @@ export class CallRecordsService implements OnApplicationShutdown {
     @Inject(RETRY_TIMING) private readonly timing: RetryTiming,
   ) {
     if (config.records.url) this.target = new URL(config.records.url);
+    this.redactor = new SecretRedactor(configuredSecrets(config));
   }
 
   /** Queues the call's record for delivery; returns at once and never throws. */
@@ -64,7 +66,9 @@ export class CallRecordsService implements OnApplicationShutdown {
         return;
       }
       const record = buildCallRecord(input, { includeTranscripts: this.config.records.includeTranscripts });
-      const delivery: Delivery = { uuid: input.uuid, record, body: JSON.stringify(record), attempts: 0, abort: new AbortController(), finished: false };
+      // Text in a record (a reason, a tool error) may quote a configured secret: replaced by value.
+      const body = this.redactor.redact(JSON.stringify(record));
+      const delivery: Delivery = { uuid: input.uuid, record, body, attempts: 0, abort: new AbortController(), finished: false };
       if (this.closed) return this.giveUp(delivery, 'the service had shut down');
       this.waiting.push(delivery);
       this.startDeliveries();
