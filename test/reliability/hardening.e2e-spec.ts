@@ -348,6 +348,47 @@ describe('bounds at the edge', () => {
   });
 });
 
+describe('CLIENT_IDLE_MS: a WebSocket call whose caller audio stops is ended', () => {
+  const IDLE_MS = 600;
+  let own: TestApp;
+  beforeAll(async () => {
+    own = await startTestApp({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: API_KEY, CLIENT_IDLE_MS: String(IDLE_MS) });
+  });
+  afterAll(async () => {
+    await own.close();
+  });
+
+  it.each([
+    ['from init on, before any audio', 0],
+    ['after some audio', 5],
+  ])('%s: ended with a reason, while a call streaming audio beside it goes on and loses none', async (_name, framesFirst) => {
+    const streaming = await openWsCall(own, fake, `idle-neighbour-${framesFirst}`);
+    let sent = 0;
+    const feed = setInterval(() => {
+      streaming.client.sendAudio(sineFrame());
+      sent++;
+    }, 100);
+    try {
+      const idle = await openWsCall(own, fake, `idle-${framesFirst}`);
+      for (let i = 0; i < framesFirst; i++) idle.client.sendAudio(sineFrame());
+      const startedAt = Date.now();
+      const closed = await idle.client.closed;
+      expect(closed).toEqual({ code: 1001, reason: 'no caller audio' });
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(IDLE_MS - 50);
+      await idle.upstream.closed;
+      const ended = findLine(own, /^call ended/, `idle-${framesFirst}`)!;
+      expect(ended).toMatchObject({ outcome: 'caller_hung_up' });
+      expect(String(ended.msg)).toMatch(/no caller audio for \d+ ms \(CLIENT_IDLE_MS=600\)/);
+      expect(idle.client.count('error')).toBe(0);
+    } finally {
+      clearInterval(feed);
+    }
+    await waitUntil(() => streaming.upstream.audioBytesReceived() === sent * 960, 3000, 'every neighbour frame upstream');
+    expect(streaming.client.ws.readyState).toBe(WebSocket.OPEN);
+    streaming.client.close();
+  });
+});
+
 describe('secrets never leave the process, by value', () => {
   it('an upstream error quoting the API key, a failed AMI tool with credentials in AMI_URL: no secret in logs, records, tool output or client messages', async () => {
     const { client, upstream } = await call('secret-echo');
