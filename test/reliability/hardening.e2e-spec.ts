@@ -348,6 +348,57 @@ describe('bounds at the edge', () => {
   });
 });
 
+describe('HTTP agent audio paced to real time with a 200 ms lead (#16)', () => {
+  /** An HTTP call whose client notes when each byte arrived. */
+  async function pacedCall(uuid: string) {
+    const from = fake.connections.length;
+    const httpCall = new AvrHttpCall(app.httpUrl, { 'X-UUID': uuid, ...bearer });
+    opened.push({ close: () => httpCall.abort() });
+    const upstream = await fake.waitForConnection(from);
+    await upstream.waitFor('session.update');
+    const res = await httpCall.response;
+    const arrivals: Array<{ at: number; bytes: number }> = [];
+    let total = 0;
+    res.on('data', (c: Buffer) => {
+      total += c.length;
+      arrivals.push({ at: Date.now(), bytes: total });
+    });
+    return { httpCall, upstream, arrivals, received: () => total };
+  }
+
+  it('a 3 s response sent at once arrives whole, never more than the lead ahead of real time', async () => {
+    const { httpCall, upstream, arrivals, received } = await pacedCall('http-paced');
+    await upstream.sendResponse({ audioMs: 3000 });
+    await waitUntil(() => received() >= 3000 * 16, 6000, 'the whole response');
+    expect(received()).toBe(3000 * 16);
+    const first = arrivals[0].at;
+    // Audio ahead of the caller's playout (which starts at the first byte), measured at each arrival.
+    const aheadMs = arrivals.map((a) => a.bytes / 16 - (a.at - first));
+    expect(Math.max(...aheadMs)).toBeLessThanOrEqual(200 + 40);
+    // Not bursted: it took about as long as it plays.
+    expect(arrivals.at(-1)!.at - first).toBeGreaterThanOrEqual(2600);
+    httpCall.end();
+    await witnessesStillWork();
+  });
+
+  it('barge-in: at most ~250 ms of agent audio plays after speech_started', async () => {
+    const { httpCall, upstream, arrivals, received } = await pacedCall('http-paced-barge');
+    const response = upstream.startResponse();
+    for (let i = 0; i < 30; i++) response.sendAudio(100);
+    await waitUntil(() => received() >= 800 * 16, 3000, '800 ms of agent audio');
+    const bargeAt = Date.now();
+    upstream.speechStarted();
+    response.cancel();
+    await delay(600);
+    const first = arrivals[0].at;
+    const heardAfterMs = received() / 16 - (bargeAt - first);
+    expect(heardAfterMs).toBeLessThanOrEqual(250);
+    expect(received()).toBeLessThan(3000 * 16);
+    httpCall.end();
+    await witnessesStillWork();
+  });
+});
+
 describe('CLIENT_IDLE_MS: a WebSocket call whose caller audio stops is ended', () => {
   const IDLE_MS = 600;
   let own: TestApp;
