@@ -105,6 +105,8 @@ export interface AppConfig {
     retryBaseMs: number;
     concurrency: number;
     maxQueue: number;
+    /** Bytes of pending (serialised) records before the oldest is dropped. */
+    maxQueueBytes: number;
   };
   simulator: {
     reply: (typeof SIMULATOR_REPLIES)[number];
@@ -229,6 +231,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     retryBaseMs: r.int('CALL_SUMMARY_RETRY_BASE_MS', 1000, 10, 60000, 'First retry delay of a call record (doubles, with jitter)'),
     concurrency: r.int('CALL_SUMMARY_CONCURRENCY', 4, 1, 256, 'Call records delivered at once'),
     maxQueue: r.int('CALL_SUMMARY_MAX_QUEUE', 1000, 1, 1000000, 'Pending call records before the oldest is dropped'),
+    maxQueueBytes: r.int('CALL_SUMMARY_MAX_QUEUE_BYTES', 33554432, 65536, 4294967296, 'Bytes of pending call records (as sent) before the oldest is dropped'),
   };
 
   const simulator: AppConfig['simulator'] = {
