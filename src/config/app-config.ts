@@ -37,6 +37,8 @@ export interface AppConfig {
     clientIdleMs: number;
     /** Messages per second one WebSocket connection may send before it is closed. */
     maxMessagesPerSecond: number;
+    /** A WebSocket call whose connection is lost waits this long for AVR core to reconnect (0: never). */
+    clientResumeMs: number;
   };
   openai: {
     apiKey?: string;
@@ -134,6 +136,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     initTimeoutMs: r.int('INIT_TIMEOUT_MS', 5000, 100, 120000, 'A WebSocket that sends no init within this is closed (1008)'),
     maxPendingConnections: r.int('MAX_PENDING_CONNECTIONS', 200, 1, 100000, 'WebSockets open without init at once (also counted against MAX_CONCURRENT_CALLS); more are closed 1013'),
     clientIdleMs: r.int('CLIENT_IDLE_MS', 15000, 0, 3600000, 'A WebSocket call with no caller audio this long (from init on) is ended; 0: never'),
+    clientResumeMs: r.int('CLIENT_RESUME_MS', 1500, 0, 60000, 'A WebSocket closed other than with 1000 leaves its call alive this long; an init with its uuid re-attaches; 0: never'),
     maxMessagesPerSecond: r.int('MAX_MESSAGES_PER_SECOND', 500, 60, 1000000, 'Messages per second one WebSocket may send (AVR core sends 50) before it is closed (1008)'),
   };
 

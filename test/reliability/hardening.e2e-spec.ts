@@ -399,6 +399,56 @@ describe('HTTP agent audio paced to real time with a 200 ms lead (#16)', () => {
   });
 });
 
+describe('CLIENT_RESUME_MS: AVR core comes back with the same uuid after a lost connection (#16)', () => {
+  it('a reconnect within the linger continues the same call: same upstream session, conversation kept, one record', async () => {
+    const { client, upstream } = await call('resume-same');
+    client.sendAudio(sineFrame());
+    await waitUntil(() => upstream.audioBytesReceived() === 960, 3000, 'the first frame');
+    await upstream.sendResponse({ audioMs: 200, transcript: 'Before the blip.' });
+    await client.until(() => client.count('transcript') >= 1, 3000, 'the first answer');
+    const upstreams = fake.connections.length;
+    client.ws.terminate();
+    await delay(100);
+    const again = await connect();
+    again.init('resume-same');
+    again.sendAudio(sineFrame());
+    await waitUntil(() => upstream.audioBytesReceived() === 1920, 3000, 'the frame of the new connection on the same upstream');
+    expect(fake.connections.length).toBe(upstreams);
+    await upstream.sendResponse({ audioMs: 200, transcript: 'After the blip.' });
+    await again.until(() => again.count('transcript') >= 1 && again.agentAudio().bytes.length >= 3200, 3000, 'the answer on the new connection');
+    expect(again.count('error')).toBe(0);
+    again.close();
+    await upstream.closed;
+    await waitUntil(() => receiver.uuids().includes('resume-same'), 5000, 'the record');
+    await delay(200);
+    const records = receiver.received.filter((r) => r.headers['x-avr-uuid'] === 'resume-same');
+    expect(records).toHaveLength(1);
+    const record = JSON.parse(records[0].body);
+    expect(record.transcripts.map((t: { text: string }) => t.text)).toEqual(['Before the blip.', 'After the blip.']);
+    expect(record.outcome).toBe('caller_hung_up');
+    await witnessesStillWork();
+  });
+
+  it('no reconnect within the linger: the call ends as a hang-up after CLIENT_RESUME_MS', async () => {
+    const { client, upstream } = await call('resume-never');
+    const lostAt = Date.now();
+    client.ws.terminate();
+    await upstream.closed;
+    expect(Date.now() - lostAt).toBeGreaterThanOrEqual(1400);
+    expect(findLine(app, /^call ended/, 'resume-never')).toMatchObject({ outcome: 'caller_hung_up' });
+    await witnessesStillWork();
+  });
+
+  it('a normal close (1000) ends the call at once', async () => {
+    const { client, upstream } = await call('resume-normal-close');
+    const closedAt = Date.now();
+    client.close();
+    await upstream.closed;
+    expect(Date.now() - closedAt).toBeLessThan(1000);
+    await witnessesStillWork();
+  });
+});
+
 describe('CLIENT_IDLE_MS: a WebSocket call whose caller audio stops is ended', () => {
   const IDLE_MS = 600;
   let own: TestApp;

@@ -10,6 +10,7 @@ import type { LogBudget } from '../../logging/index.js';
 import type { MetricsService } from '../../metrics/metrics.service.js';
 import { metadataFromInit } from '../call-metadata.js';
 import { callerAudioBudget, keypressBudget, RateBudget } from '../rate-budget.js';
+import { ResumableCalls, SinkRelay } from './resumable-calls.js';
 import { closeCodeFor, WS_CLOSE } from './ws-close-codes.js';
 import { parseClientMessage } from './ws-messages.js';
 
@@ -29,6 +30,8 @@ export interface WsAdapterDeps {
   metrics: MetricsService;
   /** Shared by all connections: handshakes that time out are logged rate-limited. */
   initTimeoutLog: LogBudget;
+  /** Calls whose connection was lost, waiting for AVR core to come back with their uuid. */
+  resumable: ResumableCalls;
 }
 
 /**
@@ -41,6 +44,8 @@ export interface WsAdapterDeps {
  */
 export class WsCallAdapter implements CallSink, PendingConnection {
   private session: CallSession | undefined;
+  /** What the session writes to: this connection now, another one after a resume. */
+  private relay: SinkRelay | undefined;
   /** Bad messages seen per kind (a fixed, small set of kinds): the first of each is logged. */
   private readonly errorCounts = new Map<string, number>();
   private oddAudioReported = false;
@@ -139,6 +144,8 @@ export class WsCallAdapter implements CallSink, PendingConnection {
   private init(uuid: string, rawExtra: Record<string, unknown>, uuidProblem: string | undefined): void {
     if (this.session) return this.reject('second_init', `call already started (uuid ${this.session.uuid}); second init ignored`);
     this.leavePending();
+    const resumed = this.deps.resumable.take(uuid);
+    if (resumed) return this.resume(resumed.session, resumed.relay);
     const { calls } = this.deps;
     const admission = calls.admit();
     if (!admission.ok) {
@@ -155,7 +162,18 @@ export class WsCallAdapter implements CallSink, PendingConnection {
       this.deps.metrics.clientMessageErrors.labels('bad_uuid').inc();
     }
     const metadata = { ...metadataFromInit(rawExtra), ...this.metadata };
-    this.session = calls.open({ uuid, transport: 'ws', metadata }, this);
+    this.relay = new SinkRelay(this);
+    this.session = calls.open({ uuid, transport: 'ws', metadata }, this.relay);
+    this.watchCallerAudio();
+  }
+
+  /** AVR core came back with the uuid of a call whose connection was lost: the call goes on here. */
+  private resume(session: CallSession, relay: SinkRelay): void {
+    this.log = this.log.child({ uuid: session.uuid });
+    this.session = session;
+    this.relay = relay;
+    relay.attach(this);
+    this.log.info('client reconnected: the call goes on on the new connection (same upstream session and conversation)');
     this.watchCallerAudio();
   }
 
@@ -224,6 +242,12 @@ export class WsCallAdapter implements CallSink, PendingConnection {
     if (!this.session || this.session.isEnded) return;
     if (this.protocolError) {
       this.session.end({ outcome: 'error', reason: `client sent ${this.protocolError} (close ${code})` });
+      return;
+    }
+    // A close that is not a deliberate normal closure may be a lost connection: AVR core comes
+    // back with the same uuid on its next caller frame, and the call should still be there.
+    if (code !== WS_CLOSE.normal && this.relay && this.deps.resumable.enabled) {
+      this.deps.resumable.park(this.session, this.relay, this.log.child({ closeCode: code }));
       return;
     }
     this.log.debug({ code }, 'client closed the WebSocket');

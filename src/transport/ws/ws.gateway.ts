@@ -10,6 +10,7 @@ import { LogBudget, ROOT_LOGGER } from '../../logging/index.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { callAuthorised } from '../access.js';
 import { metadataFromUrl, targetForLog } from '../call-metadata.js';
+import { ResumableCalls } from './resumable-calls.js';
 import { WsCallAdapter, type WsAdapterDeps } from './ws-call.adapter.js';
 import { WS_CLOSE } from './ws-close-codes.js';
 
@@ -39,7 +40,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
   ) {
     this.log = logger.child({ component: 'ws' });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.server.maxMessageBytes, perMessageDeflate: false });
-    this.adapterDeps = { calls, config, metrics, initTimeoutLog: new LogBudget() };
+    this.adapterDeps = { calls, config, metrics, initTimeoutLog: new LogBudget(), resumable: new ResumableCalls(config.server.clientResumeMs) };
   }
 
   onApplicationBootstrap(): void {
