@@ -45,6 +45,9 @@ export class HttpCallAdapter implements CallSink {
         if (!session.isEnded) session.finishAfterAgent(this.endGraceMs);
       }),
     );
+    // A broken body (bad chunked framing, reset) ends this call; it never reaches the process.
+    this.req.on('error', (err: Error) => this.log.debug({ uuid: session.uuid, err: err.message }, 'HTTP request stream error'));
+    this.res.on('error', (err: Error) => this.log.debug({ uuid: session.uuid, err: err.message }, 'HTTP response stream error'));
     // The client went away (abort, network): no one hears the agent any more.
     this.res.on('close', () =>
       this.guard('the connection close', () => {
