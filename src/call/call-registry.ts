@@ -19,12 +19,17 @@ export interface PendingConnection {
   closeForShutdown(reason: string): void;
 }
 
+/** Failed uuids remembered at once (a few hundred bytes each). */
+const MAX_FAILED_TRACKED = 10_000;
+
 /** The live calls of this process: admission against the limit, drain on shutdown. */
 @Injectable()
 export class CallRegistry implements BeforeApplicationShutdown {
   private readonly calls = new Set<LiveCall>();
   /** Connections without a call yet: they hold a slot, and a drain must close them too. */
   private readonly pending = new Set<PendingConnection>();
+  /** Uuids whose call ended in failure lately, with when the hold ends (oldest first). */
+  private readonly failedUntil = new Map<string, number>();
   private draining = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -76,6 +81,32 @@ export class CallRegistry implements BeforeApplicationShutdown {
 
   removePending(connection: PendingConnection): void {
     this.pending.delete(connection);
+  }
+
+  /**
+   * A call ended in failure: AVR core does not hang up the phone on a close, it comes straight
+   * back with the same uuid. For FAILED_CALL_HOLD_MS such a comeback opens no new upstream session.
+   */
+  noteFailed(uuid: string): void {
+    const holdMs = this.config.server.failedCallHoldMs;
+    if (holdMs <= 0) return;
+    const now = Date.now();
+    this.failedUntil.delete(uuid);
+    this.failedUntil.set(uuid, now + holdMs);
+    // Bounded: expired entries go first, then the oldest beyond the cap.
+    for (const [key, until] of this.failedUntil) {
+      if (until > now && this.failedUntil.size <= MAX_FAILED_TRACKED) break;
+      this.failedUntil.delete(key);
+    }
+  }
+
+  /** How long a comeback of this uuid is still held (0: not held). */
+  failedHoldLeftMs(uuid: string): number {
+    const until = this.failedUntil.get(uuid);
+    if (until === undefined) return 0;
+    const left = until - Date.now();
+    if (left <= 0) this.failedUntil.delete(uuid);
+    return Math.max(0, left);
   }
 
   private closePending(reason: string): void {

@@ -39,6 +39,8 @@ export interface AppConfig {
     maxMessagesPerSecond: number;
     /** A WebSocket call whose connection is lost waits this long for AVR core to reconnect (0: never). */
     clientResumeMs: number;
+    /** After a call ends in failure, a comeback with its uuid is held this long without an upstream session. */
+    failedCallHoldMs: number;
   };
   openai: {
     apiKey?: string;
@@ -137,6 +139,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     maxPendingConnections: r.int('MAX_PENDING_CONNECTIONS', 200, 1, 100000, 'WebSockets open without init at once (also counted against MAX_CONCURRENT_CALLS); more are closed 1013'),
     clientIdleMs: r.int('CLIENT_IDLE_MS', 15000, 0, 3600000, 'A WebSocket call with no caller audio this long (from init on) is ended; 0: never'),
     clientResumeMs: r.int('CLIENT_RESUME_MS', 1500, 0, 60000, 'A WebSocket closed other than with 1000 leaves its call alive this long; an init with its uuid re-attaches; 0: never'),
+    failedCallHoldMs: r.int('FAILED_CALL_HOLD_MS', 30000, 0, 600000, 'After a call ends in failure, a new init (or X-UUID POST) with its uuid is held this long: no new upstream session, audio discarded; 0: off'),
     maxMessagesPerSecond: r.int('MAX_MESSAGES_PER_SECOND', 500, 60, 1000000, 'Messages per second one WebSocket may send (AVR core sends 50) before it is closed (1008)'),
   };
 

@@ -449,6 +449,44 @@ describe('CLIENT_RESUME_MS: AVR core comes back with the same uuid after a lost 
   });
 });
 
+describe('FAILED_CALL_HOLD_MS: AVR core coming straight back after a failed call opens no new upstream session (#16)', () => {
+  afterEach(() => fake.setMode('accept'));
+
+  it('WebSocket: the comeback is held without an error message, its audio discarded; HTTP with the same X-UUID too', async () => {
+    fake.setMode({ refuseStatus: 401 });
+    const first = await connect();
+    first.init('hold-loop');
+    expect((await first.closed).code).toBe(1011);
+    expect(first.count('error')).toBe(1);
+    const upgrades = fake.upgrades.length;
+    // AVR core's loop: the next caller frame opens a new connection with the same uuid.
+    const comebacks: AvrWsClient[] = [];
+    for (let i = 0; i < 5; i++) {
+      const again = await connect();
+      again.init('hold-loop');
+      again.sendAudio(sineFrame());
+      comebacks.push(again);
+    }
+    const httpCall = new AvrHttpCall(app.httpUrl, { 'X-UUID': 'hold-loop', ...bearer });
+    opened.push({ close: () => httpCall.abort() });
+    expect((await httpCall.response).statusCode).toBe(200);
+    httpCall.write(sineFrame());
+    await delay(300);
+    expect(fake.upgrades.length).toBe(upgrades);
+    for (const again of comebacks) {
+      expect(again.ws.readyState).toBe(WebSocket.OPEN);
+      expect(again.messages).toEqual([]);
+    }
+    expect(httpCall.received().length).toBe(0);
+    expect(await metricValue(app.httpUrl, 'avr_sts_connections_closed_total', 'reason="failed_call_hold"')).toBeGreaterThanOrEqual(6);
+    fake.setMode('accept');
+    for (const again of comebacks) again.close();
+    httpCall.end();
+    await httpCall.finished;
+    await witnessesStillWork();
+  });
+});
+
 describe('CLIENT_IDLE_MS: a WebSocket call whose caller audio stops is ended', () => {
   const IDLE_MS = 600;
   let own: TestApp;

@@ -35,6 +35,8 @@ export class HttpCallAdapter implements CallSink {
     private readonly log: Logger,
     private readonly endGraceMs: number,
     private readonly metrics: MetricsService,
+    /** Told when the call ends in failure, so a comeback of its uuid is held. */
+    private readonly onFailed: (uuid: string) => void = () => undefined,
   ) {}
 
   attach(session: CallSession): void {
@@ -162,6 +164,7 @@ export class HttpCallAdapter implements CallSink {
   }
 
   end(end: CallEnd): void {
+    if ((end.outcome === 'upstream_failed' || end.outcome === 'error') && this.session) this.onFailed(this.session.uuid);
     this.writeAllQueued();
     if (!this.res.headersSent) {
       this.res.setHeader('Connection', 'close');

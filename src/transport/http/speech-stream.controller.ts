@@ -54,6 +54,8 @@ export class SpeechStreamController {
     const uuid = settled.uuid;
     // A missing X-UUID is normal before AVR core 1.5.5: only a uuid that was sent and unusable is warned about.
     if (settled.problem && !/none sent/.test(settled.problem)) this.log.warn({ uuid }, `X-UUID: ${settled.problem}`);
+    const heldMs = settled.problem ? 0 : this.calls.registry.failedHoldLeftMs(uuid);
+    if (heldMs > 0) return this.hold(req, res, uuid, heldMs);
     const metadata = metadataFromUrl(req.url);
     const admission = this.calls.admit();
     if (!admission.ok) {
@@ -65,9 +67,29 @@ export class SpeechStreamController {
       req.resume();
       return;
     }
-    const adapter = new HttpCallAdapter(req, res, this.log, this.config.audio.httpEndGraceMs, this.metrics);
+    const adapter = new HttpCallAdapter(req, res, this.log, this.config.audio.httpEndGraceMs, this.metrics, (failed) => this.calls.registry.noteFailed(failed));
     const session = this.calls.open({ uuid, transport: 'http', metadata }, adapter);
     adapter.attach(session);
+  }
+
+  /**
+   * The same phone call (X-UUID) right after its call ended in failure: AVR core would POST again
+   * at once, each a new upstream session. Answered 200 with no audio, its body discarded, until
+   * the client gives up or the hold runs out; no error body (AVR core reads raw audio only).
+   */
+  private hold(req: Request, res: Response, uuid: string, heldMs: number): void {
+    this.log.warn({ uuid, holdMs: heldMs }, 'HTTP call for a call that ended in failure: held without a new upstream session (FAILED_CALL_HOLD_MS)');
+    this.metrics.connectionsRefused.labels('failed_call_hold').inc();
+    res.status(200).setHeader('Content-Type', 'text/event-stream').setHeader('Connection', 'close');
+    res.flushHeaders();
+    req.on('error', () => undefined);
+    req.resume();
+    const timer = setTimeout(() => res.end(), heldMs);
+    res.on('close', () => clearTimeout(timer));
+    req.on('end', () => {
+      clearTimeout(timer);
+      res.end();
+    });
   }
 }
 

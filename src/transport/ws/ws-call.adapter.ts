@@ -62,6 +62,8 @@ export class WsCallAdapter implements CallSink, PendingConnection {
   private initTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private pending = true;
+  /** Set while a comeback of a failed call is held: no call, everything it sends is discarded. */
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -109,6 +111,7 @@ export class WsCallAdapter implements CallSink, PendingConnection {
 
   private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     if (!this.messageBudget.take()) return this.overRate();
+    if (this.holdTimer) return;
     if (isBinary) return this.reject('binary', 'binary frames are not supported: send JSON text messages');
     const parsed = parseClientMessage(data.toString());
     if (!parsed.ok) return this.reject(parsed.kind, parsed.error);
@@ -147,6 +150,8 @@ export class WsCallAdapter implements CallSink, PendingConnection {
     const resumed = this.deps.resumable.take(uuid);
     if (resumed) return this.resume(resumed.session, resumed.relay);
     const { calls } = this.deps;
+    const holdMs = calls.registry.failedHoldLeftMs(uuid);
+    if (holdMs > 0) return this.hold(uuid, holdMs);
     const admission = calls.admit();
     if (!admission.ok) {
       this.log.warn({ reason: admission.reason }, `WebSocket call refused at init: ${admission.message}`);
@@ -165,6 +170,29 @@ export class WsCallAdapter implements CallSink, PendingConnection {
     this.relay = new SinkRelay(this);
     this.session = calls.open({ uuid, transport: 'ws', metadata }, this.relay);
     this.watchCallerAudio();
+  }
+
+  /**
+   * AVR core came back with the uuid of a call that just ended in failure (it does not hang up on
+   * a close; with a bad key it would reconnect 50 times a second, each a new upstream session).
+   * The connection is kept without a call and without an error message, its audio discarded,
+   * until AVR core closes it or the hold runs out.
+   */
+  private hold(uuid: string, holdMs: number): void {
+    this.log = this.log.child({ uuid });
+    this.log.warn({ holdMs }, 'init for a call that ended in failure: held without a new upstream session (FAILED_CALL_HOLD_MS)');
+    this.deps.metrics.connectionsRefused.labels('failed_call_hold').inc();
+    // Still a connection without a call: counted against capacity, closed by a drain.
+    this.pending = true;
+    this.deps.calls.registry.addPending(this);
+    this.holdTimer = setTimeout(
+      () =>
+        this.guard('the end of a failed-call hold', () => {
+          this.leavePending();
+          if (this.ws.readyState === WebSocket.OPEN) this.ws.close(WS_CLOSE.upstreamFailed, 'call failed: hold over');
+        }),
+      holdMs,
+    );
   }
 
   /** AVR core came back with the uuid of a call whose connection was lost: the call goes on here. */
@@ -238,6 +266,7 @@ export class WsCallAdapter implements CallSink, PendingConnection {
   private onClose(code: number): void {
     this.leavePending();
     clearTimeout(this.initTimer);
+    clearTimeout(this.holdTimer);
     clearInterval(this.idleTimer);
     if (!this.session || this.session.isEnded) return;
     if (this.protocolError) {
@@ -266,6 +295,7 @@ export class WsCallAdapter implements CallSink, PendingConnection {
   closeForShutdown(reason: string): void {
     this.pending = false;
     clearTimeout(this.initTimer);
+    clearTimeout(this.holdTimer);
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(WS_CLOSE.goingAway, reason);
   }
 
@@ -303,6 +333,7 @@ export class WsCallAdapter implements CallSink, PendingConnection {
 
   end(end: CallEnd): void {
     clearInterval(this.idleTimer);
+    if (end.outcome === 'upstream_failed' || end.outcome === 'error') this.deps.calls.registry.noteFailed(this.session?.uuid ?? '');
     if (end.clientMessage) this.sendError(end.clientMessage);
     if (this.droppedAudioBytes > 0 || this.droppedKeys > 0) {
       this.log.info({ droppedAudioBytes: this.droppedAudioBytes, droppedKeys: this.droppedKeys }, 'caller input dropped over the call for its rate');
