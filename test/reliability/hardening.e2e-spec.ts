@@ -3,6 +3,7 @@ import { CallRegistry } from '../../src/call/call-registry.js';
 import { RecordReceiver } from '../../src/records/testing/record-receiver.js';
 import { AvrWsClient, sineFrame } from '../support/avr-client.js';
 import { AvrHttpCall } from '../support/http-call.js';
+import { AvrCoreLikeClient } from '../support/avr-core-like-client.js';
 import { FakeRealtimeServer } from '../support/fake-realtime-server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { freePort } from '../../scripts/service-process.js';
@@ -483,6 +484,42 @@ describe('FAILED_CALL_HOLD_MS: AVR core coming straight back after a failed call
     for (const again of comebacks) again.close();
     httpCall.end();
     await httpCall.finished;
+    await witnessesStillWork();
+  });
+});
+
+describe('with a client that behaves like AVR core (ends the call on any error, reconnects with the same uuid)', () => {
+  afterEach(() => fake.setMode('accept'));
+
+  it('a bad client message and a non-fatal upstream error leave the call audio flowing to the end', async () => {
+    const next = fake.connections.length;
+    const avr = new AvrCoreLikeClient(`${app.wsUrl}/${q}`, 'avr-like-survives');
+    avr.start();
+    const upstream = await fake.waitForConnection(next);
+    await upstream.waitFor('session.update');
+    await waitUntil(() => avr.framesSent >= 10, 3000, 'frames flowing');
+    avr.sendRaw('{"type":{"toString":0}}');
+    avr.sendRaw('not json');
+    upstream.error('invalid_value', "Invalid value: 'shimmerx'.");
+    await upstream.sendResponse({ audioMs: 400 });
+    await waitUntil(() => avr.agentFrames.length >= 20 && avr.framesSent >= 60, 5000, 'the answer and more caller audio');
+    avr.hangUp();
+    await upstream.closed;
+    expect({ terminated: avr.terminated, errors: avr.errors, connections: avr.connections }).toEqual({ terminated: false, errors: [], connections: 1 });
+    // Every caller frame reached the upstream.
+    expect(upstream.audioBytesReceived()).toBe(avr.framesSent * 960);
+    await witnessesStillWork();
+  });
+
+  it('a fatal upstream failure gives at most one extra upstream connect for the call', async () => {
+    fake.setMode({ refuseStatus: 401 });
+    const upgrades = fake.upgrades.length;
+    const avr = new AvrCoreLikeClient(`${app.wsUrl}/${q}`, 'avr-like-fatal');
+    avr.start();
+    await delay(1500);
+    avr.hangUp();
+    expect(fake.upgrades.length - upgrades).toBeLessThanOrEqual(2);
+    fake.setMode('accept');
     await witnessesStillWork();
   });
 });
