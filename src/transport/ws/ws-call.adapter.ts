@@ -333,7 +333,7 @@ export class WsCallAdapter implements CallSink, PendingConnection {
 
   end(end: CallEnd): void {
     clearInterval(this.idleTimer);
-    if (end.outcome === 'upstream_failed' || end.outcome === 'error') this.deps.calls.registry.noteFailed(this.session?.uuid ?? '');
+    if ((end.outcome === 'upstream_failed' || end.outcome === 'error') && this.session) this.deps.calls.registry.noteFailed(this.session.uuid);
     if (end.clientMessage) this.sendError(end.clientMessage);
     if (this.droppedAudioBytes > 0 || this.droppedKeys > 0) {
       this.log.info({ droppedAudioBytes: this.droppedAudioBytes, droppedKeys: this.droppedKeys }, 'caller input dropped over the call for its rate');
