@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module.js';
@@ -9,8 +10,25 @@ import { CallRecordsService } from './records/index.js';
 
 /** Even after a drain that used its whole grace, pending call records get this long. */
 const RECORDS_FLUSH_MIN_MS = 5000;
-import { loadConfig, type AppConfig, type Env } from './config/index.js';
-import { createRootLogger, NestLoggerAdapter } from './logging/index.js';
+
+/**
+ * The HTTP server's timeouts, set on purpose. A call over `POST /speech-to-speech-stream` is one
+ * request whose body lasts as long as the phone call, so there is no whole-request timeout
+ * (Node's default of 300 s cut every long HTTP call); a client must still send its headers in
+ * time (checked every 30 s by Node, so a slow-headers client is cut within 40 s) and a connection
+ * with no bytes either way for a minute is dead (AVR core streams a caller frame every 20 ms).
+ * WebSocket connections leave this server's timeouts at the upgrade (ws clears them).
+ */
+export const HTTP_TIMEOUTS = { requestMs: 0, headersMs: 10_000, idleMs: 60_000, keepAliveMs: 5_000 } as const;
+
+function setHttpTimeouts(server: Server): void {
+  server.requestTimeout = HTTP_TIMEOUTS.requestMs;
+  server.headersTimeout = HTTP_TIMEOUTS.headersMs;
+  server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveMs;
+  server.setTimeout(HTTP_TIMEOUTS.idleMs, (socket) => socket.destroy());
+}
+import { configuredSecrets, loadConfig, type AppConfig, type Env } from './config/index.js';
+import { createRootLogger, NestLoggerAdapter, safeUrl } from './logging/index.js';
 
 export interface StartOptions {
   /** The environment to configure from (process.env in production; a plain object in tests). */
@@ -36,15 +54,16 @@ export interface RunningApp {
 /** Builds, configures and starts listening: the one start path for main.ts and the e2e tests. */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const config = loadConfig(options.env);
-  const logger = createRootLogger(config.server.logLevel, options.logDestination);
+  const logger = createRootLogger(config.server.logLevel, options.logDestination, configuredSecrets(config));
   const app = await NestFactory.create(AppModule.forRoot(config, logger), {
     logger: new NestLoggerAdapter(logger),
     // The HTTP stream transport reads raw request bodies itself; no parser may buffer them.
     bodyParser: false,
   });
+  setHttpTimeouts(app.getHttpServer() as Server);
   await app.listen(config.server.port, config.server.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  logger.info({ port, upstream: config.openai.realtimeUrl, model: config.openai.model }, 'avr-sts-openai listening');
+  logger.info({ port, upstream: safeUrl(config.openai.realtimeUrl), model: config.openai.model }, 'avr-sts-openai listening');
   if (options.env.OPENAI_TEMPERATURE !== undefined) {
     logger.warn('OPENAI_TEMPERATURE has no effect: the Realtime GA server refuses a session temperature, so it is not sent');
   }

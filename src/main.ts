@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from './config/index.js';
 import { startApp, type RunningApp } from './app.factory.js';
+import { installLastResortHandlers } from './logging/index.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  installLastResortHandlers(running.logger);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,3 +1,4 @@
+import { urlSecrets } from '../logging/redaction.js';
 import { Env, EnvReader, VarDoc } from './env-reader.js';
 import { isLiveVoice, LIVE_VOICES } from '../live/live-events.js';
 import { DEFAULT_LIVE_BACKEND_MODEL } from '../live/live-session-start.js';
@@ -43,6 +44,18 @@ export interface AppConfig {
     shutdownGraceMs: number;
     authToken?: string;
     metricsAuthToken?: string;
+    /** A WebSocket that has not sent `init` within this is closed. */
+    initTimeoutMs: number;
+    /** WebSockets open without `init` at once; they count against MAX_CONCURRENT_CALLS too. */
+    maxPendingConnections: number;
+    /** A WebSocket call with no caller audio for this long is ended (0: never). */
+    clientIdleMs: number;
+    /** Messages per second one WebSocket connection may send before it is closed. */
+    maxMessagesPerSecond: number;
+    /** A WebSocket call whose connection is lost waits this long for AVR core to reconnect (0: never). */
+    clientResumeMs: number;
+    /** After a call ends in failure, a comeback with its uuid is held this long without an upstream session. */
+    failedCallHoldMs: number;
   };
   openai: {
     apiKey?: string;
@@ -117,6 +130,8 @@ export interface AppConfig {
     retryBaseMs: number;
     concurrency: number;
     maxQueue: number;
+    /** Bytes of pending (serialised) records before the oldest is dropped. */
+    maxQueueBytes: number;
   };
   simulator: {
     reply: (typeof SIMULATOR_REPLIES)[number];
@@ -155,6 +170,12 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 300000, 0, 86400000, 'On SIGTERM, how long live calls may go on before they are closed'),
     authToken: r.optionalString('AUTH_TOKEN', 'When set, calls must present it (?token= or Authorization: Bearer)', { secret: true }),
     metricsAuthToken: r.optionalString('METRICS_AUTH_TOKEN', 'When set, GET /metrics requires Authorization: Bearer <it>', { secret: true }),
+    initTimeoutMs: r.int('INIT_TIMEOUT_MS', 5000, 100, 120000, 'A WebSocket that sends no init within this is closed (1008)'),
+    maxPendingConnections: r.int('MAX_PENDING_CONNECTIONS', 200, 1, 100000, 'WebSockets open without init at once (also counted against MAX_CONCURRENT_CALLS); more are closed 1013'),
+    clientIdleMs: r.int('CLIENT_IDLE_MS', 15000, 0, 3600000, 'A WebSocket call with no caller audio this long (from init on) is ended; 0: never'),
+    clientResumeMs: r.int('CLIENT_RESUME_MS', 1500, 0, 60000, 'A WebSocket closed other than with 1000 leaves its call alive this long; an init with its uuid re-attaches; 0: never'),
+    failedCallHoldMs: r.int('FAILED_CALL_HOLD_MS', 30000, 0, 600000, 'After a call ends in failure, a new init (or X-UUID POST) with its uuid is held this long: no new upstream session, audio discarded; 0: off'),
+    maxMessagesPerSecond: r.int('MAX_MESSAGES_PER_SECOND', 500, 60, 1000000, 'Messages per second one WebSocket may send (AVR core sends 50) before it is closed (1008)'),
   };
 
   const realtimeUrl = r.url(
@@ -273,6 +294,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     retryBaseMs: r.int('CALL_SUMMARY_RETRY_BASE_MS', 1000, 10, 60000, 'First retry delay of a call record (doubles, with jitter)'),
     concurrency: r.int('CALL_SUMMARY_CONCURRENCY', 4, 1, 256, 'Call records delivered at once'),
     maxQueue: r.int('CALL_SUMMARY_MAX_QUEUE', 1000, 1, 1000000, 'Pending call records before the oldest is dropped'),
+    maxQueueBytes: r.int('CALL_SUMMARY_MAX_QUEUE_BYTES', 33554432, 65536, 4294967296, 'Bytes of pending call records (as sent) before the oldest is dropped'),
   };
 
   const simulator: AppConfig['simulator'] = {
@@ -354,6 +376,27 @@ export function loadConfig(env: Env): AppConfig {
   const { config, problems } = read(env);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config) as AppConfig;
+}
+
+/**
+ * Every secret value this process was configured with (keys, tokens, credentials inside URLs and
+ * header values): redacted by value wherever text leaves the process.
+ */
+export function configuredSecrets(config: AppConfig): string[] {
+  const { server, openai, instructions, tools, records } = config;
+  const out: Array<string | undefined> = [server.authToken, server.metricsAuthToken, openai.apiKey, records.authHeader];
+  // "Bearer abc": the credential is the part after the scheme, quoted alone just as well.
+  if (records.authHeader?.includes(' ')) out.push(records.authHeader.slice(records.authHeader.indexOf(' ') + 1).trim());
+  for (const url of [openai.realtimeUrl, instructions.url, tools.amiUrl, records.url]) out.push(...urlSecrets(url));
+  for (const mcp of openai.mcpServers) {
+    out.push(...urlSecrets(mcp.server_url));
+    for (const value of Object.values(mcp.headers ?? {})) {
+      if (typeof value !== 'string') continue;
+      out.push(value);
+      if (value.includes(' ')) out.push(value.slice(value.indexOf(' ') + 1).trim());
+    }
+  }
+  return out.filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
 /** Every variable the service reads, with default and meaning (for .env.example and the README). */

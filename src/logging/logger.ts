@@ -1,5 +1,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 
+import { SecretRedactor } from './redaction.js';
+
 export type { Logger } from 'pino';
 
 /** Keys whose values never reach a log line, wherever they appear in a logged object. */
@@ -20,7 +22,12 @@ const REDACT = [
   'headers["api-key"]',
 ];
 
-export function createRootLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * The one JSON logger. Beside the keys above, every configured secret value is replaced in each
+ * finished line, wherever it sits (an upstream error quoting the key, a URL with a password).
+ */
+export function createRootLogger(level: string, destination?: DestinationStream, secrets: Iterable<string> = []): Logger {
+  const redactor = new SecretRedactor(secrets);
   return pino(
     {
       level,
@@ -28,6 +35,7 @@ export function createRootLogger(level: string, destination?: DestinationStream)
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT, censor: '[redacted]' },
+      ...(redactor.active ? { hooks: { streamWrite: (line: string) => redactor.redact(line) } } : {}),
     },
     destination ?? pino.destination({ fd: 1, sync: false }),
   );

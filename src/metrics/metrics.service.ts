@@ -21,6 +21,9 @@ export class MetricsService {
   readonly toolCalls = new Counter({ name: 'avr_sts_tool_calls_total', help: 'Tool calls by tool and outcome', labelNames: ['tool', 'outcome'] as const, registers: [this.registry] });
   readonly instructionSources = new Counter({ name: 'avr_sts_instructions_source_total', help: 'Calls by the instruction source used', labelNames: ['source'] as const, registers: [this.registry] });
   readonly upstreamSwitches = new Counter({ name: 'avr_sts_upstream_switches_total', help: 'Upstream sessions replaced during a call, by cause', labelNames: ['cause'] as const, registers: [this.registry] });
+  readonly clientMessageErrors = new Counter({ name: 'avr_sts_client_message_errors_total', help: 'Client messages the call survived but did not use, by kind (not sent back: AVR core ends a call on any error message)', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly callerAudioDropped = new Counter({ name: 'avr_sts_caller_audio_dropped_bytes_total', help: 'Caller audio dropped for arriving faster than real time plus a margin, in bytes', labelNames: ['transport'] as const, registers: [this.registry] });
+  readonly connectionsRefused = new Counter({ name: 'avr_sts_connections_closed_total', help: 'Connections refused or closed at the edge, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly callRecords = new Counter({ name: 'avr_sts_call_records_total', help: 'Call records by delivery result', labelNames: ['result'] as const, registers: [this.registry] });
 
   constructor() {

@@ -2,6 +2,7 @@ import type { CallRecordInput, UsageTotals } from '../call/call-record-input.js'
 import type { Transport } from '../call/call-registry.js';
 import type { CallOutcome } from '../call/call-sink.js';
 import type { ConversationItem } from '../call/conversation.js';
+import { boundedUntrusted } from '../logging/redaction.js';
 
 /**
  * One spoken turn. `role`, `text` and `timestamp` are the names the legacy call-summary receivers
@@ -67,6 +68,9 @@ export interface CallRecordOptions {
 }
 
 export function buildCallRecord(input: CallRecordInput, opts: CallRecordOptions): CallRecord {
+  // Client metadata is untrusted: bounded (a 20,000-deep init extra must not cost the record)
+  // and without secret-looking keys at any depth, whatever the transport passed on.
+  const metadata = boundedUntrusted(input.metadata);
   const spoken = input.conversation.filter((item) => item.role === 'user' || item.role === 'agent');
   const tools = input.conversation.filter((item) => item.role === 'tool' && item.tool !== undefined);
   return {
@@ -74,11 +78,11 @@ export function buildCallRecord(input: CallRecordInput, opts: CallRecordOptions)
     sessionUuid: input.uuid,
     transport: input.transport,
     callerInfo: {
-      phoneNumber: knownString(input.metadata.from),
-      channel: knownString(input.metadata.channel),
-      extension: knownString(input.metadata.to),
+      phoneNumber: knownString(metadata.from),
+      channel: knownString(metadata.channel),
+      extension: knownString(metadata.to),
     },
-    metadata: input.metadata,
+    metadata,
     callMetadata: {
       startTime: isoTime(input.startedAt),
       endTime: isoTime(input.endedAt),

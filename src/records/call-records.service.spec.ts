@@ -189,6 +189,21 @@ describe('CallRecordsService', () => {
     expect(h.undelivered()).toHaveLength(1);
   });
 
+  it('bounds the pending records by bytes too: big client metadata cannot add up to gigabytes', async () => {
+    receiver.answer([], 'hold');
+    const h = await build({ CALL_SUMMARY_CONCURRENCY: '1', CALL_SUMMARY_MAX_QUEUE_BYTES: '65536' });
+    // Each record carries ~30 KB of (bounded) client metadata: two fit in 64 KB, a third does not.
+    const big = (uuid: string) => ({ ...call(uuid), metadata: { blob: Array.from({ length: 30 }, () => 'x'.repeat(1000)) } });
+    for (const uuid of ['b-1', 'b-2', 'b-3', 'b-4']) h.service.submit(big(uuid));
+    expect(h.undelivered().map((l) => l.uuid)).toEqual(['b-2']);
+    expect(String(h.undelivered()[0].reason)).toMatch(/over 65536 bytes/);
+    expect(await h.count('dropped')).toBe(1);
+    receiver.answer([], 200);
+    receiver.release();
+    await waitUntil(async () => (await h.count('delivered')) === 3, 5000, 'the rest delivered');
+    expect(receiver.uuids()).toEqual(['b-1', 'b-3', 'b-4']);
+  });
+
   it('has at most the configured number of deliveries under way, using all of them', async () => {
     receiver.answer([], 'hold');
     const h = await build({ CALL_SUMMARY_CONCURRENCY: '2' });

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { CallRecordInput } from '../call/call-record-input.js';
-import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { ROOT_LOGGER } from '../logging/index.js';
+import { APP_CONFIG, configuredSecrets, type AppConfig } from '../config/index.js';
+import { ROOT_LOGGER, SecretRedactor } from '../logging/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { buildCallRecord, type CallRecord } from './call-record.js';
 import { judgeAttempt } from './attempt-verdict.js';
@@ -46,6 +46,9 @@ export class CallRecordsService implements OnApplicationShutdown {
   private readonly tally = { delivered: 0, undelivered: 0 };
   private flushes = 0;
   private closed = false;
+  private readonly redactor: SecretRedactor;
+  /** Serialised size of the records in `waiting`. */
+  private waitingBytes = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,6 +57,7 @@ export class CallRecordsService implements OnApplicationShutdown {
     @Inject(RETRY_TIMING) private readonly timing: RetryTiming,
   ) {
     if (config.records.url) this.target = new URL(config.records.url);
+    this.redactor = new SecretRedactor(configuredSecrets(config));
   }
 
   /** Queues the call's record for delivery; returns at once and never throws. */
@@ -64,12 +68,19 @@ export class CallRecordsService implements OnApplicationShutdown {
         return;
       }
       const record = buildCallRecord(input, { includeTranscripts: this.config.records.includeTranscripts });
-      const delivery: Delivery = { uuid: input.uuid, record, body: JSON.stringify(record), attempts: 0, abort: new AbortController(), finished: false };
+      // Text in a record (a reason, a tool error) may quote a configured secret: replaced by value.
+      const body = this.redactor.redact(JSON.stringify(record));
+      const delivery: Delivery = { uuid: input.uuid, record, body, attempts: 0, abort: new AbortController(), finished: false };
       if (this.closed) return this.giveUp(delivery, 'the service had shut down');
       this.waiting.push(delivery);
+      this.waitingBytes += delivery.body.length;
       this.startDeliveries();
-      const { maxQueue } = this.config.records;
-      if (this.waiting.length > maxQueue) this.giveUp(this.waiting.shift()!, `queue full: dropped as the oldest of ${maxQueue} pending records`, 'dropped');
+      const { maxQueue, maxQueueBytes } = this.config.records;
+      if (this.waiting.length > maxQueue) this.giveUp(this.takeWaiting()!, `queue full: dropped as the oldest of ${maxQueue} pending records`, 'dropped');
+      // Bounded by size too: records with big client metadata must not add up to gigabytes.
+      while (this.waitingBytes > maxQueueBytes && this.waiting.length > 0) {
+        this.giveUp(this.takeWaiting()!, `queue full: dropped as the oldest of ${this.waiting.length + 1} pending records over ${maxQueueBytes} bytes`, 'dropped');
+      }
     } catch (err) {
       this.log.error({ uuid: input?.uuid, err }, 'call record could not be built');
     }
@@ -98,9 +109,15 @@ export class CallRecordsService implements OnApplicationShutdown {
     this.giveUpAll('the service shut down before delivery');
   }
 
+  private takeWaiting(): Delivery | undefined {
+    const delivery = this.waiting.shift();
+    if (delivery) this.waitingBytes -= delivery.body.length;
+    return delivery;
+  }
+
   private startDeliveries(): void {
     while (this.underWay.size < this.config.records.concurrency && this.waiting.length > 0) {
-      const delivery = this.waiting.shift()!;
+      const delivery = this.takeWaiting()!;
       this.underWay.add(delivery);
       void this.deliver(delivery)
         .catch((err: unknown) => this.giveUp(delivery, `internal error: ${String(err)}`))
@@ -181,6 +198,7 @@ export class CallRecordsService implements OnApplicationShutdown {
   }
 
   private giveUpAll(reason: string): void {
+    this.waitingBytes = 0;
     for (const delivery of this.waiting.splice(0)) this.giveUp(delivery, reason);
     for (const delivery of this.underWay) this.giveUp(delivery, reason);
   }

@@ -20,14 +20,14 @@ const MAX_MESSAGE_CHARS = 300;
  * runner abandon the request when the tool as a whole runs out of time.
  */
 export async function postToAmi(target: AmiTarget, action: string, body: object, signal?: AbortSignal): Promise<string | undefined> {
-  const url = `${target.amiUrl.replace(/\/+$/, '')}/${action}`;
+  const { url, authorization } = amiEndpoint(target.amiUrl, action);
   const timeout = AbortSignal.timeout(target.timeoutMs);
   let status: number;
   let text: string;
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: authorization ? { 'content-type': 'application/json', authorization } : { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
@@ -43,6 +43,28 @@ export async function postToAmi(target: AmiTarget, action: string, body: object,
   const message = replyMessage(text);
   if (status < 200 || status > 299) throw new AmiError(`AMI answered HTTP ${status}${message ? `: ${message}` : ''}`);
   return message;
+}
+
+/**
+ * The action's URL without user-info, and that user-info as a Basic Authorization header: fetch
+ * refuses a URL with credentials (quoting it whole in its error, which would reach the model, the
+ * record and the log), and nothing this module says may carry them.
+ */
+function amiEndpoint(amiUrl: string, action: string): { url: string; authorization?: string } {
+  const url = new URL(`${amiUrl.replace(/\/+$/, '')}/${action}`);
+  if (!url.username && !url.password) return { url: url.toString() };
+  const credentials = `${decodeLenient(url.username)}:${decodeLenient(url.password)}`;
+  url.username = '';
+  url.password = '';
+  return { url: url.toString(), authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+}
+
+function decodeLenient(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function replyMessage(text: string): string | undefined {

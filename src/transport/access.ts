@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { queryParam } from './call-metadata.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -26,6 +27,5 @@ export function callAuthorised(req: IncomingMessage, expected: string | undefine
   if (!expected) return true;
   if (tokenMatches(bearerToken(req), expected)) return true;
   if (!allowQueryToken) return false;
-  const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined;
-  return tokenMatches(query, expected);
+  return tokenMatches(queryParam(req.url, 'token'), expected);
 }

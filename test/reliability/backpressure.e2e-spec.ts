@@ -88,7 +88,8 @@ describe('a client that stops reading agent audio', () => {
     const closed = await client.closed;
     expect(closed.code).toBe(1011);
     expect(client.count('audio')).toBe(ended.framesOut);
-    expect(client.messages.at(-1)).toEqual({ type: 'error', message: 'agent audio is not being read; ending the call' });
+    const message = 'agent audio is not being read; ending the call';
+    expect(client.messages.at(-1)).toEqual({ type: 'error', message, error: { message } });
     await witness.check();
   });
 

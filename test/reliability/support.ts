@@ -45,8 +45,8 @@ export class WsWitness {
     readonly upstream: FakeConnection,
   ) {}
 
-  static async open(app: TestApp, fake: FakeRealtimeServer, uuid = 'witness-ws'): Promise<WsWitness> {
-    const { client, upstream } = await openWsCall(app, fake, uuid);
+  static async open(app: Pick<TestApp, 'wsUrl'>, fake: FakeRealtimeServer, uuid = 'witness-ws', query = ''): Promise<WsWitness> {
+    const { client, upstream } = await openWsCall(app, fake, uuid, query);
     return new WsWitness(client, upstream);
   }
 
@@ -88,9 +88,9 @@ export class HttpWitness {
     readonly upstream: FakeConnection,
   ) {}
 
-  static async open(app: TestApp, fake: FakeRealtimeServer, uuid = 'witness-http'): Promise<HttpWitness> {
+  static async open(app: Pick<TestApp, 'httpUrl'>, fake: FakeRealtimeServer, uuid = 'witness-http', headers: Record<string, string> = {}): Promise<HttpWitness> {
     const next = fake.connections.length;
-    const call = new AvrHttpCall(app.httpUrl, { 'X-UUID': uuid });
+    const call = new AvrHttpCall(app.httpUrl, { 'X-UUID': uuid, ...headers });
     const upstream = await fake.waitForConnection(next);
     await upstream.waitFor('session.update');
     const res = await call.response;

@@ -4,7 +4,7 @@ import type { FakeConnection, FakeRealtimeServer } from './fake-realtime-server.
 
 /** Opens a WebSocket call as AVR core does and waits until its upstream session is configured. */
 export async function openWsCall(
-  app: TestApp,
+  app: Pick<TestApp, 'wsUrl'>,
   fake: FakeRealtimeServer,
   uuid: string,
   query = '',

@@ -7,6 +7,8 @@ export const WS_CLOSE = {
   /** Invalid UTF-8 text (sent by the ws library itself). */
   invalidPayload: 1007,
   unauthorised: 1008,
+  /** A policy of this service: no init in time, messages far faster than AVR core sends them. */
+  policy: 1008,
   /** A message over MAX_MESSAGE_BYTES (sent by the ws library itself). */
   tooBig: 1009,
   upstreamFailed: 1011,

@@ -1,0 +1,154 @@
+/**
+ * What never leaves the process: credentials by key (wherever they sit in untrusted metadata)
+ * and by value (the secrets this process was configured with, wherever text quotes them).
+ */
+
+/** Exact key names that are credentials, not facts about a call. */
+const SECRET_KEY_NAMES = new Set(['auth', 'key', 'sig', 'signature', 'pass', 'pwd', 'jwt', 'bearer', 'cookie', 'session']);
+/** Key fragments that mark a credential: api_key, x-api-key, accessToken, client_secret, passwd... */
+const SECRET_KEY_PATTERN = /secret|token|passw|api[-_ ]?key|apikey|credential|authori[sz]ation|private[-_ ]?key|access[-_ ]?key/i;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY_NAMES.has(key.toLowerCase()) || SECRET_KEY_PATTERN.test(key);
+}
+
+export interface UntrustedLimits {
+  /** Objects and arrays nested deeper than this are replaced by a marker. */
+  depth: number;
+  /** Keys kept per object, items per array. */
+  entries: number;
+  /** Characters kept per string. */
+  stringChars: number;
+  /** Characters (keys and strings) kept in all; beyond it values are replaced by a marker. */
+  totalChars: number;
+}
+
+export const UNTRUSTED_LIMITS: UntrustedLimits = { depth: 6, entries: 64, stringChars: 1024, totalChars: 32768 };
+
+const TOO_DEEP = '[nested too deep]';
+const TOO_BIG = '[truncated]';
+
+/**
+ * A bounded, plain-JSON copy of untrusted metadata (init extras, query values): secret-looking
+ * keys dropped at any depth, `__proto__` own keys dropped, depth, width and size capped. Never
+ * throws, whatever it is given, so a log line or a call record built from the copy cannot fail.
+ */
+export function boundedUntrusted(value: Record<string, unknown>, limits: UntrustedLimits = UNTRUSTED_LIMITS): Record<string, unknown> {
+  const budget = { left: limits.totalChars };
+  const out = copyValue(value, 0, limits, budget);
+  return typeof out === 'object' && out !== null && !Array.isArray(out) ? (out as Record<string, unknown>) : {};
+}
+
+function copyValue(value: unknown, depth: number, limits: UntrustedLimits, budget: { left: number }): unknown {
+  if (budget.left <= 0) return TOO_BIG;
+  switch (typeof value) {
+    case 'string': {
+      const s = value.length > limits.stringChars ? value.slice(0, limits.stringChars) : value;
+      budget.left -= s.length;
+      return s;
+    }
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'boolean':
+      return value;
+    case 'object':
+      break;
+    default:
+      // undefined, functions, symbols, bigints: nothing JSON carries.
+      return null;
+  }
+  if (value === null) return null;
+  if (depth >= limits.depth) return TOO_DEEP;
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (let i = 0; i < value.length && i < limits.entries; i++) items.push(copyValue(value[i], depth + 1, limits, budget));
+    return items;
+  }
+  const out: Record<string, unknown> = {};
+  let kept = 0;
+  for (const key of Object.keys(value)) {
+    if (kept >= limits.entries || budget.left <= 0) break;
+    if (key === '__proto__' || isSecretKey(key)) continue;
+    budget.left -= key.length;
+    out[key] = copyValue((value as Record<string, unknown>)[key], depth + 1, limits, budget);
+    kept++;
+  }
+  return out;
+}
+
+const REDACTED = '[redacted]';
+/** Shorter values are not redacted by value: "1" or "true" would blank half a log line. */
+const MIN_SECRET_CHARS = 6;
+
+/**
+ * Replaces configured secret values in text. Each value is also matched as it appears inside a
+ * JSON string and percent-encoded, the two ways the service's own output quotes text.
+ */
+export class SecretRedactor {
+  private readonly pattern: RegExp | undefined;
+
+  constructor(secrets: Iterable<string | undefined>) {
+    const forms = new Set<string>();
+    for (const secret of secrets) {
+      if (!secret || secret.length < MIN_SECRET_CHARS) continue;
+      forms.add(secret);
+      forms.add(JSON.stringify(secret).slice(1, -1));
+      forms.add(encodeURIComponent(secret));
+    }
+    // Longest first, so a secret containing another is replaced whole.
+    const sorted = [...forms].sort((a, b) => b.length - a.length);
+    this.pattern = sorted.length ? new RegExp(sorted.map(escapeRegExp).join('|'), 'g') : undefined;
+  }
+
+  get active(): boolean {
+    return this.pattern !== undefined;
+  }
+
+  redact(text: string): string {
+    if (!this.pattern) return text;
+    this.pattern.lastIndex = 0;
+    return this.pattern.test(text) ? text.replace(this.pattern, REDACTED) : text;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Credentials a URL may carry: its user-info password and user, and secret-looking query values. */
+export function urlSecrets(raw: string | undefined): string[] {
+  if (!raw) return [];
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  if (url.password) out.push(url.password, decodeSafe(url.password));
+  if (url.username && url.password) out.push(url.username, decodeSafe(url.username));
+  for (const [key, value] of url.searchParams) if (isSecretKey(key) && value) out.push(value);
+  return out;
+}
+
+/** The URL without its user-info and with secret-looking query values replaced: for log lines. */
+export function safeUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return raw.replace(/\/\/[^/@\s]*@/g, '//');
+  }
+  url.username = '';
+  url.password = '';
+  for (const key of [...url.searchParams.keys()]) if (isSecretKey(key)) url.searchParams.set(key, REDACTED);
+  return url.toString();
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

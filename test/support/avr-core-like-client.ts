@@ -1,0 +1,71 @@
+import WebSocket from 'ws';
+import { sineFrame } from './avr-client.js';
+
+/**
+ * A test client that behaves like AVR core's own STS client (../shared/reference/avr-core-protocol.md):
+ * one caller frame every 20 ms for the whole call; on any `error` message it terminates the call
+ * (no more frames, socket closed); when the service closes the socket it did not close, the next
+ * frame opens a new connection with a new `init` carrying the same uuid.
+ */
+export class AvrCoreLikeClient {
+  framesSent = 0;
+  connections = 0;
+  terminated = false;
+  readonly errors: string[] = [];
+  readonly agentFrames: Buffer[] = [];
+  private ws: WebSocket | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly url: string,
+    readonly uuid: string,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), 20);
+  }
+
+  /** The phone call ends: the client closes as AVR core does at hang-up. */
+  hangUp(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.ws?.close(1000);
+  }
+
+  /** Sends raw text on the current connection (a bad message, for instance). */
+  sendRaw(text: string): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(text);
+  }
+
+  get isOpen(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  private tick(): void {
+    if (this.stopped || this.terminated) return;
+    if (!this.ws || this.ws.readyState === WebSocket.CLOSED) return this.reconnect();
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(JSON.stringify({ type: 'audio', audio: sineFrame(300, 5000, this.framesSent * 160).toString('base64') }));
+    this.framesSent++;
+  }
+
+  private reconnect(): void {
+    this.connections++;
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.on('error', () => undefined);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'init', uuid: this.uuid })));
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as { type: string; audio?: string; message?: string; error?: { message?: string } };
+      if (msg.type === 'audio' && msg.audio) this.agentFrames.push(Buffer.from(msg.audio, 'base64'));
+      if (msg.type === 'error') {
+        // AVR core's handler reads error.message and ends the call: nothing more reaches Asterisk.
+        this.errors.push(String(msg.error?.message));
+        this.terminated = true;
+        clearInterval(this.timer);
+        ws.close();
+      }
+    });
+  }
+}
