@@ -7,9 +7,10 @@ import type { ToolRegistry, ToolRunner } from '../tools/index.js';
 import type { CallRecordsService } from '../records/index.js';
 import type { RealtimeClient } from '../realtime/realtime-client.js';
 import type { RealtimeClientFactory } from '../realtime/realtime-client.factory.js';
-import { BENIGN_ERROR_CODES, FATAL_ERROR_CODES, type ServerEvent } from '../realtime/realtime-events.js';
+import type { ServerEvent } from '../realtime/realtime-events.js';
+import { BENIGN_ERROR_CODES, FATAL_ERROR_CODES } from '../realtime/realtime-errors.js';
 import { buildSessionUpdate } from '../realtime/session-update.js';
-import type { UpstreamFailure } from '../realtime/upstream-failure.js';
+import { UpstreamFailure as UpstreamFailureClass, type UpstreamFailure } from '../realtime/upstream-failure.js';
 import { addUsage, emptyUsage, type CallRecordInput } from './call-record-input.js';
 import { backoffMs, CONTINUE_AFTER_SWITCH, replayEvents, type SwitchCause } from './continuity.js';
 import { AgentAudioPath } from './agent-audio.js';
@@ -164,7 +165,7 @@ export class CallSession implements LiveCall {
         await client.connect();
       } catch (err) {
         if (this.ended) return false;
-        failure = isUpstreamFailure(err) ? err : { kind: 'network', message: String(err), retryable: false };
+        failure = isUpstreamFailure(err) ? err : new UpstreamFailureClass('network', String(err), { retryable: false });
         this.countUpstreamError(failure);
         if (!failure.retryable || attempt === attempts) break;
         // At info: the fault is told once, at error, if the retries do not heal it.
