@@ -126,6 +126,8 @@ describe('call continuity', () => {
     upstream.freeze();
     const renewed = await fake.waitForConnection(next, 5000);
     await renewed.waitFor('session.update');
+    // The call is on the new session once it confirmed the configuration (session.updated).
+    await waitUntil(() => app.logs.some((l) => l.uuid === 'continuity-frozen' && l.msg === 'upstream session replaced'));
     expect(client.count('error')).toBe(0);
     const line = app.logs.find((l) => l.uuid === 'continuity-frozen' && l.msg === 'upstream session replaced');
     expect(line).toMatchObject({ cause: 'dropped' });

@@ -18,6 +18,12 @@ import type {
 /** How many sent event ids are remembered for reading errors in context. */
 const MAX_TRACKED_EVENT_IDS = 64;
 
+/**
+ * Least wait for session.updated: the connect timeout bounds the upgrade and the first event, but a
+ * server (or a test fake validating its first event) may take longer over the first update.
+ */
+const MIN_CONFIGURE_WAIT_MS = 5000;
+
 const CAPABILITIES: UpstreamCapabilities = { callerTurnEvents: true, responseEvents: true, truncation: true, explicitResponses: true };
 
 interface PendingConfigure {
@@ -43,6 +49,7 @@ export class RealtimeUpstreamSession implements UpstreamSession {
   private readonly idTag = randomBytes(4).toString('hex');
   private seq = 0;
   private unreadable = 0;
+  private connecting: Promise<void> | undefined;
 
   constructor(
     private readonly openai: AppConfig['openai'],
@@ -61,24 +68,23 @@ export class RealtimeUpstreamSession implements UpstreamSession {
     return this.client.malformedEvents + this.unreadable;
   }
 
-  async open(settings: UpstreamSessionSettings, signal: AbortSignal): Promise<void> {
+  connect(signal: AbortSignal): Promise<void> {
+    this.connecting ??= this.guarded(signal, () => this.client.connect());
+    return this.connecting;
+  }
+
+  open(settings: UpstreamSessionSettings, signal: AbortSignal): Promise<void> {
+    return this.guarded(signal, () => this.configureWith(settings, signal));
+  }
+
+  /** Runs a step of opening; a session that did not become ready closes (never left open) and rejects. */
+  private async guarded(signal: AbortSignal, step: () => Promise<void>): Promise<void> {
     const abort = () => this.close();
-    if (signal.aborted) throw aborted();
+    if (signal.aborted || this.closed) throw aborted();
     signal.addEventListener('abort', abort, { once: true });
     try {
-      await this.client.connect();
-      if (signal.aborted || this.closed) throw aborted();
-      const update = buildSessionUpdate(
-        this.openai,
-        settings.instructions,
-        settings.tools.map((t) => ({ type: 'function' as const, name: t.name, description: t.description, parameters: t.parameters })),
-      );
-      this.selfInterrupting = update.session.type === 'realtime' && update.session.audio?.input?.turn_detection?.interrupt_response === true;
-      await this.configure(update, signal);
-      for (const item of settings.replay) this.send(replayItemEvent(item), 'conversation.item.create');
-      this.ready = true;
+      await step();
     } catch (err) {
-      // A session that did not become ready is of no use to anyone: never leave its socket open.
       this.close();
       throw signal.aborted ? aborted() : err;
     } finally {
@@ -86,12 +92,27 @@ export class RealtimeUpstreamSession implements UpstreamSession {
     }
   }
 
+  private async configureWith(settings: UpstreamSessionSettings, signal: AbortSignal): Promise<void> {
+    await this.connect(signal);
+    if (signal.aborted || this.closed) throw aborted();
+    const update = buildSessionUpdate(
+      this.openai,
+      settings.instructions,
+      settings.tools.map((t) => ({ type: 'function' as const, name: t.name, description: t.description, parameters: t.parameters })),
+    );
+    this.selfInterrupting = update.session.type === 'realtime' && update.session.audio?.input?.turn_detection?.interrupt_response === true;
+    await this.configure(update, signal);
+    for (const item of settings.replay) this.send(replayItemEvent(item), 'conversation.item.create');
+    this.ready = true;
+  }
+
   /** Sends the session.update and waits for session.updated, or the error that refuses it. */
   private configure(update: object, signal: AbortSignal): Promise<void> {
+    const waitMs = Math.max(this.openai.connectTimeoutMs, MIN_CONFIGURE_WAIT_MS);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => settle(new UpstreamFailure('timeout', `upstream did not confirm the session configuration within ${this.openai.connectTimeoutMs} ms`, { retryable: true })),
-        this.openai.connectTimeoutMs,
+        () => settle(new UpstreamFailure('timeout', `upstream did not confirm the session configuration within ${waitMs} ms`, { retryable: true })),
+        waitMs,
       );
       const onAbort = () => settle(aborted());
       const settle = (failure?: UpstreamFailure) => {

@@ -152,6 +152,11 @@ export interface UpstreamSession {
    * (a refused configuration is not retryable) and on abort.
    */
   open(settings: UpstreamSessionSettings, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: opens the connection only, so it can overlap with resolving the settings (the call's
+   * instructions may come from a web service); open() then only configures. Same rejections.
+   */
+  connect?(signal: AbortSignal): Promise<void>;
   appendAudio(audio: Uint8Array): void;
   /** Asks the model to speak (optional per-response instructions). No-op where not explicit. */
   respond(instructions?: string): void;
