@@ -301,7 +301,7 @@ export class CallSession implements LiveCall {
     if (ev.status === 'failed') {
       // No error event comes with a failed turn: without this line it would be lost in silence.
       const code = ev.error?.code ?? 'response_failed';
-      this.log.warn({ code, responseId: ev.responseId }, `response failed (${code})${ev.error ? `: ${ev.error.message}` : ''}`);
+      this.log.warn({ code, responseId: ev.responseId }, `response failed (${code})`);
       this.deps.metrics.upstreamErrors.labels(code).inc();
       if (ev.error?.fatal) {
         const reason = `upstream response failed (${code})`;

@@ -180,9 +180,17 @@ export class RealtimeUpstreamSession implements UpstreamSession {
     if (this.closed) return;
     const reading = readServerEvent(ev);
     switch (reading.kind) {
-      case 'event':
-        this.listener.event(reading.event);
+      case 'event': {
+        const ev = reading.event;
+        // A failed turn comes with no error event: classify its code like one (fatal, transient).
+        if (ev.type === 'response_done' && ev.status === 'failed') {
+          const code = ev.reason ?? 'unknown';
+          this.listener.event({ ...ev, reason: boundedErrorCode(code), error: classifyError(code, `the response failed (${boundedErrorCode(code)})`, undefined) });
+          return;
+        }
+        this.listener.event(ev);
         return;
+      }
       case 'session_updated':
         this.configuring?.resolve();
         return;
