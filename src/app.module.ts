@@ -5,6 +5,7 @@ import { AppConfigModule, type AppConfig } from './config/index.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/index.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { ProfilesModule } from './profiles/index.js';
 import { HttpTransportModule } from './transport/http/http.module.js';
 import { WsTransportModule } from './transport/ws/ws.module.js';
 
@@ -18,6 +19,8 @@ export class AppModule {
         LoggingModule.forRoot(logger),
         MetricsModule,
         CallModule,
+        // Per-call agent profiles; the call engine does not ask it yet (its wiring comes with the engine rewrite).
+        ProfilesModule,
         HealthModule,
         WsTransportModule,
         HttpTransportModule,

@@ -1,10 +1,14 @@
 import { RecordReceiver } from '../src/records/testing/record-receiver.js';
-import { FakeRealtimeServer } from './support/fake-realtime-server.js';
+import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { AvrHttpCall } from './support/http-call.js';
 import { BuiltService } from './support/built-service.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { waitUntil } from './support/wait.js';
+import { withFakeUpstream } from './support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 type Json = Record<string, any>;
 
@@ -15,7 +19,7 @@ describe('call records', () => {
   let receiverUrl: string;
 
   beforeAll(async () => {
-    fake = await FakeRealtimeServer.start();
+    fake = await upstream.start();
     receiver = new RecordReceiver();
     receiverUrl = await receiver.start();
   });

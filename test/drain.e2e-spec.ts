@@ -1,13 +1,17 @@
-import { FakeRealtimeServer } from './support/fake-realtime-server.js';
+import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient } from './support/avr-client.js';
 import { BuiltService } from './support/built-service.js';
 import { waitUntil } from './support/wait.js';
+import { withFakeUpstream } from './support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 /** SIGTERM during live calls, on the compiled service as Kubernetes would send it. */
 describe('graceful drain on SIGTERM', () => {
   let fake: FakeRealtimeServer;
   beforeAll(async () => {
-    fake = await FakeRealtimeServer.start();
+    fake = await upstream.start();
   });
   afterAll(async () => {
     await fake.close();

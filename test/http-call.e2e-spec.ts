@@ -1,11 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Downsampler, Framer, Upsampler } from '../src/audio/index.js';
-import { FakeRealtimeServer } from './support/fake-realtime-server.js';
+import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrHttpCall } from './support/http-call.js';
 import { sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { waitUntil } from './support/wait.js';
+import { withFakeUpstream } from './support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 /** What the service must send the caller for a given upstream response: downsampled, framed, tail flushed. */
 function expectedAgentAudio(upstream24k: Buffer): Buffer {
@@ -26,7 +30,7 @@ describe('HTTP stream calls (POST /speech-to-speech-stream)', () => {
   const uuidsSeen: string[] = [];
 
   beforeAll(async () => {
-    fake = await FakeRealtimeServer.start();
+    fake = await upstream.start();
     instructionsServer = http.createServer((req, res) => {
       uuidsSeen.push(String(req.headers['x-avr-uuid']));
       res.setHeader('Content-Type', 'application/json');
@@ -42,8 +46,6 @@ describe('HTTP stream calls (POST /speech-to-speech-stream)', () => {
       HTTP_END_GRACE_MS: '2000',
     });
   });
-
-  afterEach(() => expect(fake.invalidEvents).toEqual([]));
 
   afterAll(async () => {
     await app.close();
@@ -128,7 +130,7 @@ describe('HTTP stream calls (POST /speech-to-speech-stream)', () => {
 
 describe('HTTP stream call with an upstream that refuses', () => {
   it('answers 502 with a JSON error body', async () => {
-    const fake = await FakeRealtimeServer.start({ mode: { refuseStatus: 500 } });
+    const fake = await upstream.start({ mode: { refuseStatus: 500 } });
     const app = await startTestApp({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-test' });
     try {
       const call = new AvrHttpCall(app.httpUrl, { 'X-UUID': 'http-refused' });

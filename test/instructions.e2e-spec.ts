@@ -1,8 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeRealtimeServer } from './support/fake-realtime-server.js';
+import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp } from './support/app.js';
+import { withFakeUpstream } from './support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 /** Instructions from the web service, resolved while the upstream connects, with caller audio kept meanwhile. */
 describe('instructions on a WebSocket call', () => {
@@ -15,7 +19,7 @@ describe('instructions on a WebSocket call', () => {
       void released.then(() => res.end(JSON.stringify({ system: 'You are the bakery assistant.' })));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const fake = await FakeRealtimeServer.start();
+    const fake = await upstream.start();
     const app = await startTestApp({
       OPENAI_REALTIME_URL: fake.url,
       OPENAI_API_KEY: 'sk-instr',
@@ -54,7 +58,7 @@ describe('instructions on a WebSocket call', () => {
   });
 
   it('lets the agent speak first when OPENAI_GREETING is set', async () => {
-    const fake = await FakeRealtimeServer.start();
+    const fake = await upstream.start();
     const app = await startTestApp({
       OPENAI_REALTIME_URL: fake.url,
       OPENAI_API_KEY: 'sk-greet',

@@ -1,7 +1,11 @@
-import { FakeRealtimeServer } from './support/fake-realtime-server.js';
+import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { waitUntil } from './support/wait.js';
+import { withFakeUpstream } from './support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 /** Reads one sample's value out of Prometheus text (0 when absent). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -19,7 +23,7 @@ describe('GET /metrics', () => {
   let fake: FakeRealtimeServer;
   let app: TestApp;
   beforeAll(async () => {
-    fake = await FakeRealtimeServer.start();
+    fake = await upstream.start();
     app = await startTestApp({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-metrics', OPENAI_INSTRUCTIONS: 'Be metric.' });
   });
   afterAll(async () => {

@@ -1,9 +1,13 @@
-import { FakeRealtimeServer, type FakeConnection } from './support/fake-realtime-server.js';
+import type { FakeRealtimeServer, FakeConnection } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { CallRegistry } from '../src/call/call-registry.js';
 import { waitUntil } from './support/wait.js';
 import { openWsCall } from './support/open-ws-call.js';
+import { withFakeUpstream } from './support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 /** The WebSocket transport end to end: real app, real sockets, the fake upstream as the only stand-in. */
 describe('WebSocket calls', () => {
@@ -18,7 +22,7 @@ describe('WebSocket calls', () => {
   }
 
   beforeAll(async () => {
-    fake = await FakeRealtimeServer.start();
+    fake = await upstream.start();
     app = await startTestApp({
       OPENAI_REALTIME_URL: fake.url,
       OPENAI_API_KEY: 'sk-test-key-never-logged',
@@ -32,7 +36,6 @@ describe('WebSocket calls', () => {
 
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
-    expect(fake.invalidEvents).toEqual([]);
   });
 
   afterAll(async () => {
@@ -187,7 +190,7 @@ describe('WebSocket calls with a failing upstream', () => {
     ['refuses the connection', async () => 'ws://127.0.0.1:1', /connection refused/],
     ['answers 401', async (fake: FakeRealtimeServer) => (fake.setMode({ refuseStatus: 401 }), fake.url), /HTTP 401/],
   ])('ends the call with an error and close 1011 when the upstream %s', async (_what, url, pattern) => {
-    const fake = await FakeRealtimeServer.start();
+    const fake = await upstream.start();
     const app = await startTestApp({ OPENAI_REALTIME_URL: await url(fake), OPENAI_API_KEY: 'sk-x' });
     try {
       const client = await AvrWsClient.connect(app.wsUrl);

@@ -10,6 +10,8 @@ export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high', 'xhigh'] a
 export const NOISE_REDUCTIONS = ['near_field', 'far_field', 'none'] as const;
 export const AUDIO_FORMATS = ['pcm16', 'pcmu'] as const;
 export const SIMULATOR_REPLIES = ['echo', 'tones'] as const;
+/** The largest integer OPENAI_MAX_TOKENS (and a profile's max_output_tokens) may be; "inf" is the other allowed value. */
+export const MAX_OUTPUT_TOKENS = 4096;
 
 export interface McpServerConfig {
   server_label: string;
@@ -102,6 +104,20 @@ export interface AppConfig {
     reply: (typeof SIMULATOR_REPLIES)[number];
     sessionLimitMs: number;
   };
+  profiles: {
+    url?: string;
+    /** Sent as the Authorization header to the profile web service; a secret. */
+    authHeader?: string;
+    timeoutMs: number;
+    maxBytes: number;
+    dir?: string;
+    /** Call metadata keys whose value picks a profile file, first present wins. */
+    select: string[];
+    /** Profile fields a call's init.provider_config may set; none when unset. */
+    providerConfigFields: string[];
+    /** IANA time zone of {{today}} and {{now}}. */
+    timezone: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -131,12 +147,9 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     [SIMULATOR_URL],
   );
   const maxTokensRaw = r.string('OPENAI_MAX_TOKENS', 'inf', 'Max output tokens per response: an integer 1-4096 or inf');
-  let maxTokens: number | 'inf' = 'inf';
-  if (maxTokensRaw !== 'inf') {
-    const n = Number(maxTokensRaw);
-    if (Number.isInteger(n) && n >= 1 && n <= 4096) maxTokens = n;
-    else r.problem(`OPENAI_MAX_TOKENS=${maxTokensRaw}: not a valid token limit (integer 1 to 4096, or inf)`);
-  }
+  const parsedMaxTokens = parseMaxTokens(maxTokensRaw);
+  if (parsedMaxTokens === undefined) r.problem(`OPENAI_MAX_TOKENS=${maxTokensRaw}: not a valid token limit (integer 1 to ${MAX_OUTPUT_TOKENS}, or inf)`);
+  const maxTokens = parsedMaxTokens ?? 'inf';
   const openai: AppConfig['openai'] = {
     apiKey: r.optionalString('OPENAI_API_KEY', 'OpenAI (or Azure) API key; required unless OPENAI_REALTIME_URL=simulator', { secret: true }),
     realtimeUrl,
@@ -225,10 +238,43 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     sessionLimitMs: r.int('SIMULATOR_SESSION_LIMIT_MS', 3600000, 1000, 86400000, 'Simulator session lifetime (session_expired after it)'),
   };
 
-  return { config: { server, openai, instructions, audio, tools, continuity, records, simulator }, problems: r.problems, docs: r.docs };
+  const profiles: AppConfig['profiles'] = {
+    url: r.optionalUrl('AGENT_PROFILE_URL', ['http:', 'https:'], 'Profile web service: POSTed {uuid, transport, metadata} per call, answers a profile (204/404: none)'),
+    authHeader: r.optionalString('AGENT_PROFILE_AUTH_HEADER', 'Sent as the Authorization header to the profile web service', { secret: true }),
+    timeoutMs: r.int('AGENT_PROFILE_TIMEOUT_MS', 2000, 50, 60000, 'Timeout of the profile web service'),
+    maxBytes: r.int('AGENT_PROFILE_MAX_BYTES', 262144, 1024, 16777216, 'Largest profile web service answer'),
+    dir: r.optionalString('PROFILES_DIR', 'Folder of profile files (.yaml, .yml, .json; one profile each), checked at start-up'),
+    select: r.list('PROFILE_SELECT', 'Call metadata keys whose value picks a profile file by name or match list, first present wins (default: to)') ?? ['to'],
+    providerConfigFields: r.list('PROVIDER_CONFIG_FIELDS', "Profile fields a call's init.provider_config may set (default: none)") ?? [],
+    timezone: r.string('PROFILE_TIMEZONE', 'UTC', 'IANA time zone of the {{today}} and {{now}} placeholders'),
+  };
+  if (!isTimeZone(profiles.timezone)) r.problem(`PROFILE_TIMEZONE=${profiles.timezone.slice(0, 80)}: not a known time zone (an IANA name such as Europe/Paris, or UTC)`);
+
+  return {
+    config: { server, openai, instructions, audio, tools, continuity, records, simulator, profiles },
+    problems: r.problems,
+    docs: r.docs,
+  };
 }
 
-function checkMcpServers(value: unknown): string | null {
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An output token limit: an integer 1 to MAX_OUTPUT_TOKENS, or "inf"; undefined when it is neither. */
+export function parseMaxTokens(value: string | number): number | 'inf' | undefined {
+  if (value === 'inf') return 'inf';
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_OUTPUT_TOKENS ? n : undefined;
+}
+
+/** The rule of OPENAI_MCP_SERVERS, shared with per-call profiles: null when the list is valid, else the problem. */
+export function checkMcpServers(value: unknown): string | null {
   if (!Array.isArray(value)) return 'not a JSON list';
   for (const [i, s] of value.entries()) {
     if (typeof s !== 'object' || s === null) return `item ${i} is not an object`;

@@ -5,12 +5,21 @@
  */
 export type Env = Record<string, string | undefined>;
 
+/**
+ * The machine-readable form of a variable's `allowed` text, for values checked elsewhere by the
+ * same rule (per-call profiles override these variables and must keep to their ranges).
+ */
+export type VarRule =
+  | { kind: 'int' | 'number'; min: number; max: number }
+  | { kind: 'oneOf'; values: readonly string[] };
+
 export interface VarDoc {
   name: string;
   default: string;
   meaning: string;
   allowed: string;
   secret: boolean;
+  rule?: VarRule;
 }
 
 export class EnvReader {
@@ -19,8 +28,8 @@ export class EnvReader {
 
   constructor(private readonly env: Env) {}
 
-  private raw(name: string, def: string, meaning: string, allowed: string, secret = false): string | undefined {
-    this.docs.push({ name, default: def, meaning, allowed, secret });
+  private raw(name: string, def: string, meaning: string, allowed: string, secret = false, rule?: VarRule): string | undefined {
+    this.docs.push({ name, default: def, meaning, allowed, secret, ...(rule ? { rule } : {}) });
     const value = this.env[name];
     if (value === undefined) return undefined;
     const trimmed = value.trim();
@@ -52,7 +61,7 @@ export class EnvReader {
 
   private numeric(name: string, def: number, min: number, max: number, meaning: string, integer: boolean): number {
     const allowed = `${integer ? 'integer ' : ''}${min} to ${max}`;
-    const v = this.raw(name, String(def), meaning, allowed);
+    const v = this.raw(name, String(def), meaning, allowed, false, { kind: integer ? 'int' : 'number', min, max });
     if (v === undefined) return def;
     const n = Number(v);
     if (!Number.isFinite(n)) {
@@ -83,7 +92,7 @@ export class EnvReader {
 
   oneOf<T extends string>(name: string, def: T, values: readonly T[], meaning: string): T {
     const allowed = `one of ${values.join(', ')}`;
-    const v = this.raw(name, def, meaning, allowed);
+    const v = this.raw(name, def, meaning, allowed, false, { kind: 'oneOf', values });
     if (v === undefined) return def;
     if (!(values as readonly string[]).includes(v)) {
       this.fail(name, v, 'not an allowed value', allowed);

@@ -4,6 +4,11 @@ import https from 'node:https';
 /** Why a GET gave no usable JSON, as one short line fit for a log `reason`. */
 export class JsonGetError extends Error {
   override readonly name = 'JsonGetError';
+
+  /** The answer's HTTP status, when one arrived before the failure. */
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
 }
 
 export interface JsonGetOptions {
@@ -12,6 +17,9 @@ export interface JsonGetOptions {
   timeoutMs: number;
   /** The body is abandoned as soon as it grows past this. */
   maxBytes: number;
+  /** GET unless set; a POST sends `body` (the caller sets its Content-Type). */
+  method?: 'GET' | 'POST';
+  body?: string;
 }
 
 /**
@@ -20,10 +28,11 @@ export interface JsonGetOptions {
  * codes directly, and sends a URL's user:password as Basic auth where fetch refuses such URLs.
  */
 export function getJsonCapped(url: URL, options: JsonGetOptions): Promise<unknown> {
-  const { headers, timeoutMs, maxBytes } = options;
+  const { headers, timeoutMs, maxBytes, method = 'GET', body } = options;
   return new Promise<unknown>((resolve, reject) => {
     const abort = new AbortController();
     let settled = false;
+    let status: number | undefined;
     const settle = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
@@ -34,12 +43,12 @@ export function getJsonCapped(url: URL, options: JsonGetOptions): Promise<unknow
     const fail = (reason: string): void =>
       settle(() => {
         abort.abort();
-        reject(new JsonGetError(reason));
+        reject(new JsonGetError(reason, status));
       });
     const timer = setTimeout(() => fail(`timeout after ${timeoutMs} ms`), timeoutMs);
 
     const onResponse = (res: http.IncomingMessage): void => {
-      const status = res.statusCode ?? 0;
+      status = res.statusCode ?? 0;
       if (status < 200 || status > 299) return fail(`HTTP ${status}`);
       const declared = Number(res.headers['content-length']);
       if (declared > maxBytes) return fail(`answer of ${declared} bytes is larger than the limit of ${maxBytes} bytes`);
@@ -68,8 +77,10 @@ export function getJsonCapped(url: URL, options: JsonGetOptions): Promise<unknow
 
     try {
       const client = url.protocol === 'https:' ? https : http;
-      const req = client.get(url, { headers, signal: abort.signal }, onResponse);
+      const sent = body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) };
+      const req = client.request(url, { method, headers: sent, signal: abort.signal }, onResponse);
       req.on('error', (err) => fail(describeRequestError(err)));
+      req.end(body);
     } catch (err) {
       // e.g. a header value with characters HTTP does not allow
       fail(describeRequestError(err));

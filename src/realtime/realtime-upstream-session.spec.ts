@@ -75,10 +75,13 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
     upstream.send({ type: 'error', event_id: 'e3', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Audio content of 2450ms is already shorter than 2535ms', event_id: truncate.event_id } });
     upstream.send({ type: 'error', event_id: 'e4', error: { type: 'invalid_request_error', code: 'made_up_code_123', message: 'x'.repeat(5000) } });
     await new Promise((r) => setTimeout(r, 100));
-    expect(events).toHaveLength(2);
-    expect(events[0]).toMatchObject({ type: 'error', error: { code: 'invalid_value', benign: true, fatal: false } });
-    expect(events[1]).toMatchObject({ type: 'error', error: { code: 'other', benign: false } });
-    expect((events[1] as { error: { message: string } }).error.message.length).toBeLessThan(600);
+    // The fake itself refuses the truncation of an item it does not know: benign as well.
+    const errors = events.flatMap((e) => (e.type === 'error' ? [e.error] : []));
+    expect(errors.find((e) => e.code === 'invalid_value')).toMatchObject({ benign: true, fatal: false });
+    const notBenign = errors.filter((e) => !e.benign);
+    expect(notBenign).toHaveLength(1);
+    expect(notBenign[0].code).toBe('other');
+    expect(notBenign[0].message.length).toBeLessThan(600);
     s.close();
   });
 

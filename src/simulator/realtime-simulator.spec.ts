@@ -45,7 +45,7 @@ describe('RealtimeSimulator', () => {
     const c = await open();
     const created = await c.waitFor('session.created');
     expect(created.session).toMatchObject({ type: 'realtime', model: 'gpt-realtime-2.1' });
-    c.send(realtimeSession(PCMU, { temperature: 0.8, tools: [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }] }));
+    c.send(realtimeSession(PCMU, { tools: [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }] }));
     const updated = await c.waitFor('session.updated');
     expect(updated.session).toMatchObject({
       type: 'realtime',
@@ -53,7 +53,37 @@ describe('RealtimeSimulator', () => {
       tools: [{ name: 'lookup' }],
       audio: { input: { format: { type: 'audio/pcmu' } }, output: { format: { type: 'audio/pcmu' }, voice: 'marin' } },
     });
-    expect(updated.session.temperature).toBeUndefined();
+  });
+
+  it.each([
+    ['an unknown field', { temperature: 0.8 }, { code: 'unknown_parameter', message: "Unknown parameter: 'session.temperature'.", param: 'session.temperature' }],
+    [
+      'PCM without rate',
+      { audio: { input: { format: { type: 'audio/pcm' } }, output: { format: PCMU } } },
+      { code: 'missing_required_parameter', message: "Missing required parameter: 'session.audio.input.format.rate'.", param: 'session.audio.input.format.rate' },
+    ],
+    [
+      'a wrong format type',
+      { audio: { input: { format: PCMU }, output: { format: { type: 'pcm16' } } } },
+      {
+        code: 'invalid_value',
+        message: "Invalid value: 'pcm16'. Supported values are: 'audio/pcm', 'audio/pcmu', and 'audio/pcma'.",
+        param: 'session.audio.output.format.type',
+      },
+    ],
+  ])('refuses the whole session.update over %s, as the live GA server does: nothing of it applies', async (_name, extra, expected) => {
+    const c = await open({ reply: 'echo' });
+    await c.waitFor('session.created');
+    c.send({ ...realtimeSession(PCMU, extra), event_id: 'evt_cfg' });
+    const error = await c.waitFor('error');
+    expect(error.error).toEqual({ type: 'invalid_request_error', ...expected, event_id: 'evt_cfg' });
+    // Still the defaults: 24 kHz PCM both ways (the pcmu in the refused update never applied), and no session.updated.
+    const { loud, all } = callerTurn(PCM_24K, 500);
+    c.appendAudio(all);
+    const done = await c.waitFor('response.done');
+    expect(c.responseAudio(done.response.id).equals(loud)).toBe(true);
+    expect(c.log.count('session.updated')).toBe(0);
+    expect(c.events.find((e) => e.type === 'response.created').response.audio.output.format).toEqual(PCM_24K);
   });
 
   it('refuses a session.update without session.type, as the GA server does', async () => {
@@ -162,15 +192,59 @@ describe('RealtimeSimulator', () => {
     expect((await c.waitFor('error')).error.code).toBe('response_cancel_not_active');
   });
 
-  it('truncates an item up to the audio it sent, and no further', async () => {
+  it('truncates an item up to the audio it sent, and no further (the live text)', async () => {
     const c = await open({ reply: 'tones' });
     c.send({ type: 'response.create' });
     const done = await c.waitFor('response.done');
     const itemId = done.response.output[0].id;
-    c.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: 60_000 });
-    expect((await c.waitFor('error')).error).toMatchObject({ code: 'invalid_value', param: 'audio_end_ms' });
-    c.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: 300 });
-    expect(await c.waitFor('conversation.item.truncated')).toMatchObject({ item_id: itemId, audio_end_ms: 300 });
+    c.send({ type: 'conversation.item.truncate', event_id: 'evt_tr', item_id: itemId, content_index: 0, audio_end_ms: 1001 });
+    expect((await c.waitFor('error')).error).toEqual({
+      type: 'invalid_request_error',
+      code: 'invalid_value',
+      message: 'Audio content of 1000ms is already shorter than 1001ms',
+      param: 'audio_end_ms',
+      event_id: 'evt_tr',
+    });
+    c.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: 1000 });
+    expect(await c.waitFor('conversation.item.truncated')).toMatchObject({ item_id: itemId, audio_end_ms: 1000 });
+  });
+
+  it('refuses to truncate anything but assistant audio: a caller turn, a text item', async () => {
+    const c = await open({ reply: 'tones' });
+    c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } });
+    await c.waitFor('session.updated');
+    c.appendAudio(callerTurn(PCM_24K, 300).loud);
+    c.send({ type: 'input_audio_buffer.commit' });
+    const committed = await c.waitFor('input_audio_buffer.committed');
+    c.send({ type: 'conversation.item.create', item: { id: 'item_text', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } });
+    await c.waitFor('conversation.item.done', (ev) => ev.item.id === 'item_text');
+    c.send({ type: 'conversation.item.truncate', event_id: 'evt_caller', item_id: committed.item_id, content_index: 0, audio_end_ms: 100 });
+    c.send({ type: 'conversation.item.truncate', event_id: 'evt_text', item_id: 'item_text', content_index: 0, audio_end_ms: 0 });
+    const second = await c.waitFor('error', (ev) => ev.error.event_id === 'evt_text');
+    const first = c.log.find('error', (ev) => ev.error.event_id === 'evt_caller');
+    for (const error of [first, second]) {
+      expect(error.error).toMatchObject({ code: 'unsupported_content_type', message: 'Only model output audio messages can be truncated' });
+    }
+  });
+
+  it('refuses a response.create with a field the declarations do not know, and speaks nothing for it', async () => {
+    const c = await open({ reply: 'tones' });
+    c.send({ type: 'response.create', event_id: 'evt_bad', response: { instructions: 'Greet', voice: 'alloy' } });
+    expect((await c.waitFor('error')).error).toMatchObject({ code: 'unknown_parameter', param: 'response.voice', event_id: 'evt_bad' });
+    c.send({ type: 'input_audio_buffer.clear' });
+    await c.waitFor('input_audio_buffer.cleared');
+    expect(c.log.count('response.created')).toBe(0);
+  });
+
+  it('refuses response.create while a response is active, echoing its event_id', async () => {
+    const c = await open({ reply: 'tones', realTimePacing: true });
+    c.send({ type: 'response.create' });
+    const created = await c.waitFor('response.created');
+    c.send({ type: 'response.create', event_id: 'evt_second' });
+    const error = await c.waitFor('error');
+    expect(error.error).toMatchObject({ code: 'conversation_already_has_active_response', event_id: 'evt_second' });
+    expect(error.error.message).toContain(created.response.id);
+    expect(c.log.count('response.created')).toBe(1);
   });
 
   it('acknowledges conversation.item.create with added and done', async () => {

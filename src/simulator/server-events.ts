@@ -9,6 +9,7 @@ import type {
   ConversationItemDeletedEvent,
   ConversationItemDone,
   ConversationItemInputAudioTranscriptionCompletedEvent,
+  ConversationItemInputAudioTranscriptionFailedEvent,
   ConversationItemTruncatedEvent,
   InputAudioBufferClearedEvent,
   InputAudioBufferCommittedEvent,
@@ -31,6 +32,7 @@ import type {
   ResponseContentPartDoneEvent,
   ResponseCreatedEvent,
   ResponseDoneEvent,
+  ResponseFunctionCallArgumentsDeltaEvent,
   ResponseFunctionCallArgumentsDoneEvent,
   ResponseOutputItemAddedEvent,
   ResponseOutputItemDoneEvent,
@@ -100,6 +102,14 @@ export function inputTranscriptionCompleted(
     transcript,
     usage: { type: 'duration', seconds: Math.round(audioSeconds * 100) / 100 },
   };
+}
+
+/** The caller's line has no transcript (e.g. the transcription model failed or was refused). */
+export function inputTranscriptionFailed(
+  itemId: string,
+  error: ConversationItemInputAudioTranscriptionFailedEvent['error'],
+): ConversationItemInputAudioTranscriptionFailedEvent {
+  return { type: 'conversation.item.input_audio_transcription.failed', event_id: eventId(), item_id: itemId, content_index: 0, error };
 }
 
 // --- conversation items ----------------------------------------------------------------------
@@ -173,8 +183,10 @@ export interface ResponseObjectOptions {
   format?: RealtimeAudioFormat;
   voice?: string;
   usage?: RealtimeResponseUsage;
-  /** Why it ended when not completed (e.g. 'turn_detected', 'client_cancelled'). */
+  /** Why it ended when not completed (e.g. 'turn_detected', 'client_cancelled', 'max_output_tokens'). */
   reason?: RealtimeResponseStatus['reason'];
+  /** Why it failed (status 'failed'): OpenAI reports it here, with no `error` event. */
+  error?: RealtimeResponseStatus['error'];
   conversationId?: string;
 }
 
@@ -189,7 +201,9 @@ export function realtimeResponse(o: ResponseObjectOptions): RealtimeResponse {
     audio: { output: { format: o.format ?? { type: 'audio/pcm', rate: 24000 }, voice: o.voice ?? 'marin' } },
   };
   if (o.conversationId) response.conversation_id = o.conversationId;
-  if (o.status !== 'in_progress') response.status_details = o.reason ? { type: o.status, reason: o.reason } : { type: o.status };
+  if (o.status !== 'in_progress') {
+    response.status_details = { type: o.status, ...(o.reason ? { reason: o.reason } : {}), ...(o.error ? { error: o.error } : {}) };
+  }
   if (o.usage) response.usage = o.usage;
   return response;
 }
@@ -236,6 +250,11 @@ export function outputTranscriptDelta(ref: OutputRef, delta: string): ResponseAu
 
 export function outputTranscriptDone(ref: OutputRef, transcript: string): ResponseAudioTranscriptDoneEvent {
   return { type: 'response.output_audio_transcript.done', ...refFields(ref), transcript };
+}
+
+export function functionCallArgumentsDelta(ref: OutputRef, callId: string, delta: string): ResponseFunctionCallArgumentsDeltaEvent {
+  const { content_index: _unused, ...fields } = refFields(ref);
+  return { type: 'response.function_call_arguments.delta', ...fields, call_id: callId, delta };
 }
 
 export function functionCallArgumentsDone(

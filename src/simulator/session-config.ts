@@ -1,6 +1,7 @@
 import { parseAudioFormat, PCM_24K, type RealtimeAudioFormat } from './audio-format.js';
 import { newId } from './ids.js';
 import type { ErrorDetails, ServerSession } from './server-events.js';
+import { SESSION_SHAPE, sessionUpdateProblem } from './session-shape.js';
 
 /** What the simulation needs out of the session configuration. */
 export interface SessionSettings {
@@ -11,21 +12,8 @@ export interface SessionSettings {
   turnDetection: { silenceMs: number; createResponse: boolean; interruptResponse: boolean } | null;
 }
 
-/** Top-level session fields the GA server keeps and reports back; anything else is dropped. */
-const KEPT_FIELDS = [
-  'instructions',
-  'output_modalities',
-  'tools',
-  'tool_choice',
-  'max_output_tokens',
-  'reasoning',
-  'include',
-  'tracing',
-  'truncation',
-  'prompt',
-  'model',
-  'parallel_tool_calls',
-] as const;
+/** Top-level session fields the server keeps and reports back (`audio` is merged side by side). */
+const KEPT_FIELDS = Object.keys(SESSION_SHAPE.fields).filter((field) => field !== 'type' && field !== 'audio');
 
 export function defaultSession(model: string, expiresAtSeconds: number): ServerSession {
   return {
@@ -67,8 +55,9 @@ export type SessionUpdateResult = { session: ServerSession } | { error: ErrorDet
 
 /**
  * Applies a client's `session.update` the way the GA server does: `session.type` is required,
- * nested `audio.input` / `audio.output` are merged field by field, unknown extra fields are
- * tolerated (and not reported back).
+ * the whole update is refused (nothing of it applied) over one field the GA declarations do not
+ * know, a PCM format without `rate` or a format type the interface does not offer (see
+ * session-shape.ts), and nested `audio.input` / `audio.output` are merged field by field.
  */
 export function applySessionUpdate(current: ServerSession, update: unknown): SessionUpdateResult {
   if (!isObject(update)) {
@@ -81,16 +70,14 @@ export function applySessionUpdate(current: ServerSession, update: unknown): Ses
     const message = `Invalid value: '${String(update.type)}'. The simulator only offers 'realtime' sessions.`;
     return { error: { code: 'invalid_value', message, param: 'session.type' } };
   }
+  const problem = sessionUpdateProblem(update);
+  if (problem) return { error: problem };
   const next: ServerSession = { ...current, audio: { input: { ...current.audio?.input }, output: { ...current.audio?.output } } };
   for (const field of KEPT_FIELDS) if (update[field] !== undefined) (next as unknown as Record<string, unknown>)[field] = update[field];
   const audio = isObject(update.audio) ? update.audio : {};
   for (const side of ['input', 'output'] as const) {
     const given = audio[side];
     if (!isObject(given)) continue;
-    if (given.format !== undefined && !parseAudioFormat(given.format)) {
-      const message = `Invalid audio format for session.audio.${side}.format: expected audio/pcm (24000 Hz), audio/pcmu or audio/pcma.`;
-      return { error: { code: 'invalid_value', message, param: `session.audio.${side}.format` } };
-    }
     Object.assign(next.audio![side]!, given);
   }
   return { session: next };

@@ -23,6 +23,7 @@ import {
   type ServerSession,
 } from './server-events.js';
 import { applySessionUpdate, defaultSession, sessionSettings, type SessionSettings } from './session-config.js';
+import { responseCreateProblem } from './session-shape.js';
 import { toneSequence } from './tones.js';
 
 export type SimulatorReply = 'echo' | 'tones';
@@ -81,8 +82,8 @@ export class SimulatedSession implements CallerInputListener {
   private callerTurns = 0;
   private disposed = false;
   private pendingToolCall: { callId: string; name: string; output?: string } | undefined;
-  /** Item id -> milliseconds of assistant audio it holds (0 for other items). */
-  private readonly items = new Map<string, number>();
+  /** Item id -> milliseconds of assistant audio it holds; null for items that hold none (caller audio, text, calls). */
+  private readonly items = new Map<string, number | null>();
   private readonly expiryTimer: NodeJS.Timeout;
   private readonly handlers: Record<string, (ev: ClientEvent) => void> = {
     'session.update': (ev) => this.onSessionUpdate(ev),
@@ -148,7 +149,7 @@ export class SimulatedSession implements CallerInputListener {
     handler(event);
   }
 
-  private remember(itemId: string, audioMs = 0): void {
+  private remember(itemId: string, audioMs: number | null = null): void {
     this.items.delete(itemId);
     this.items.set(itemId, audioMs);
     if (this.items.size > MAX_REMEMBERED_ITEMS) this.items.delete(this.items.keys().next().value!);
@@ -255,6 +256,7 @@ export class SimulatedSession implements CallerInputListener {
     }
   }
 
+  /** The live server's rules: only assistant audio, and never past the audio the item holds. */
   private onTruncate(ev: ClientEvent): void {
     const itemId = typeof ev.item_id === 'string' ? ev.item_id : '';
     const heldMs = this.active?.writer.itemId === itemId ? this.active.writer.audioMs : this.items.get(itemId);
@@ -262,9 +264,12 @@ export class SimulatedSession implements CallerInputListener {
       const message = `Item with item_id '${itemId}' not found.`;
       return this.fail({ code: 'item_truncate_invalid_item_id', message, param: 'item_id' }, ev);
     }
+    if (heldMs === null) {
+      return this.fail({ code: 'unsupported_content_type', message: 'Only model output audio messages can be truncated', param: 'item_id' }, ev);
+    }
     const endMs = typeof ev.audio_end_ms === 'number' ? ev.audio_end_ms : -1;
-    if (endMs < 0 || endMs > Math.ceil(heldMs)) {
-      const message = `Audio content of ${Math.round(heldMs)}ms is shorter than the provided audio_end_ms of ${endMs}ms.`;
+    if (endMs < 0 || endMs > heldMs) {
+      const message = `Audio content of ${Math.floor(heldMs)}ms is already shorter than ${endMs}ms`;
       return this.fail({ code: 'invalid_value', message, param: 'audio_end_ms' }, ev);
     }
     this.remember(itemId, endMs);
@@ -282,6 +287,11 @@ export class SimulatedSession implements CallerInputListener {
   // --- responses -----------------------------------------------------------------------------
 
   private onResponseCreate(ev: ClientEvent): void {
+    const given = ev.response;
+    if (typeof given === 'object' && given !== null && !Array.isArray(given)) {
+      const problem = responseCreateProblem(given as Record<string, unknown>);
+      if (problem) return this.fail(problem, ev);
+    }
     if (this.active) {
       const message = `Conversation already has an active response in progress: ${this.active.writer.responseId}. Wait until the response is finished before creating a new one.`;
       return this.fail({ code: 'conversation_already_has_active_response', message }, ev);

@@ -1,10 +1,14 @@
 import { CallRegistry } from '../../src/call/call-registry.js';
 import { AvrWsClient, sineFrame } from '../support/avr-client.js';
 import { AvrHttpCall } from '../support/http-call.js';
-import { FakeRealtimeServer } from '../support/fake-realtime-server.js';
+import type { FakeRealtimeServer } from '../support/fake-realtime-server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { findLine, openWsCall, waitUntil } from './support.js';
 import { freePort as closedPort } from '../../scripts/service-process.js';
+import { withFakeUpstream } from '../support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 /**
  * Who may call (AUTH_TOKEN on both transports, METRICS_AUTH_TOKEN on /metrics, health always
@@ -21,7 +25,7 @@ let app: TestApp;
 
 
 beforeAll(async () => {
-  fake = await FakeRealtimeServer.start();
+  fake = await upstream.start();
   app = await startTestApp(await appEnv());
 });
 

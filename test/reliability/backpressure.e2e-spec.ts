@@ -1,9 +1,13 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { CallRegistry } from '../../src/call/call-registry.js';
-import { FakeRealtimeServer, type FakeConnection } from '../support/fake-realtime-server.js';
+import type { FakeRealtimeServer, FakeConnection } from '../support/fake-realtime-server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { delay, findLine, openWsCall, waitUntil, WsWitness } from './support.js';
+import { withFakeUpstream } from '../support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 /**
  * Back-pressure: a client that stops reading while the upstream pours agent audio. The service
@@ -20,7 +24,7 @@ let app: TestApp;
 let witness: WsWitness;
 
 beforeAll(async () => {
-  fake = await FakeRealtimeServer.start();
+  fake = await upstream.start();
   app = await startTestApp({
     OPENAI_REALTIME_URL: fake.url,
     OPENAI_API_KEY: 'sk-backpressure',

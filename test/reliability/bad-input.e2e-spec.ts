@@ -5,9 +5,13 @@ import { Upsampler } from '../../src/audio/index.js';
 import { CallRegistry } from '../../src/call/call-registry.js';
 import { AvrWsClient, sineFrame } from '../support/avr-client.js';
 import { AvrHttpCall } from '../support/http-call.js';
-import { FakeRealtimeServer, type FakeConnection } from '../support/fake-realtime-server.js';
+import type { FakeRealtimeServer, FakeConnection } from '../support/fake-realtime-server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { findLine, HttpWitness, openWsCall as openCall, waitUntil, WsWitness } from './support.js';
+import { withFakeUpstream } from '../support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 /**
  * Bad client input over both transports, one table per transport. For every case: what the
@@ -25,7 +29,7 @@ let httpWitness: HttpWitness;
 let registry: CallRegistry;
 
 beforeAll(async () => {
-  fake = await FakeRealtimeServer.start();
+  fake = await upstream.start();
   app = await startTestApp({
     OPENAI_REALTIME_URL: fake.url,
     OPENAI_API_KEY: 'sk-bad-input',

@@ -1,10 +1,14 @@
 import WebSocket from 'ws';
 import { CallRegistry } from '../../src/call/call-registry.js';
 import { AvrWsClient } from '../support/avr-client.js';
-import { FakeRealtimeServer, type FakeConnection, type FakeMode } from '../support/fake-realtime-server.js';
+import type { FakeRealtimeServer, FakeConnection, FakeMode } from '../support/fake-realtime-server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { linesOf, openWsCall, waitUntil, WsWitness } from './support.js';
 import { freePort as closedPort } from '../../scripts/service-process.js';
+import { withFakeUpstream } from '../support/with-fake-upstream.js';
+
+/** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
+const upstream = withFakeUpstream();
 
 /**
  * Upstream faults, one table for those that end the call and one for those it survives. Each
@@ -25,7 +29,7 @@ let app: TestApp;
 let witness: WsWitness;
 
 beforeAll(async () => {
-  fake = await FakeRealtimeServer.start();
+  fake = await upstream.start();
   app = await startTestApp({ ...BASE_ENV, OPENAI_REALTIME_URL: fake.url });
   witness = await WsWitness.open(app, fake);
 });

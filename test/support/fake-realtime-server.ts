@@ -4,18 +4,23 @@
  * product's simulator uses), and records and validates every client event it receives.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { RealtimeErrorEvent } from 'openai/resources/realtime/realtime';
 import { WebSocket } from 'ws';
 import {
   applySessionUpdate,
-  AudioResponseWriter,
+  conversationItemTruncated,
   defaultSession,
   encodeFromPcm16,
   errorEvent,
   inputAudioCommitted,
   inputTranscriptionCompleted,
+  inputTranscriptionFailed,
   LoopbackWsServer,
+  msForBytes,
   newId,
   PCM_24K,
+  responseCreateProblem,
+  ResponseWriter,
   sampleRateOf,
   sessionCreated,
   sessionUpdated,
@@ -23,7 +28,9 @@ import {
   speechStarted,
   speechStopped,
   writeFunctionCallResponse,
+  type AudioItemWriter,
   type CancelReason,
+  type ErrorDetails,
   type FunctionCallResponse,
   type RealtimeAudioFormat,
   type ServerSession,
@@ -48,6 +55,8 @@ const FORMATS: Record<FakeAudioFormat, RealtimeAudioFormat> = {
 
 /** The fake's response audio: a continuous 440 Hz sine, so order and gaps are recognisable. */
 export const TEST_TONE_HZ = 440;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -110,55 +119,124 @@ export interface FakeResponseOptions {
   itemId?: string;
 }
 
-/** A response under way, for tests that send part of it and then barge in, cancel or drop. */
+/**
+ * A response under way, for tests that send part of it and then barge in, cancel or drop, or that
+ * build responses of several items: audio items play in the order they are sent (starting one
+ * closes the one before), function calls complete at once or stay open until the response ends.
+ */
 export class FakeResponse {
-  private readonly writer: AudioResponseWriter;
-  private readonly chunks: Buffer[] = [];
+  private readonly writer: ResponseWriter;
+  private current: AudioItemWriter | undefined;
+  private readonly audioItems: AudioItemWriter[] = [];
+  private readonly chunks = new Map<string, Buffer[]>();
   private samplesSent = 0;
 
   constructor(
     send: (ev: object) => void,
     private readonly format: RealtimeAudioFormat,
-    transcript: string,
+    private readonly transcript: string,
     itemId?: string,
+    withAudioItem = true,
   ) {
-    this.writer = new AudioResponseWriter(send, { format, transcript, itemId });
+    this.writer = new ResponseWriter(send, { format });
     this.writer.begin();
+    if (withAudioItem) this.nextAudioItem({ transcript, itemId });
   }
 
   get responseId(): string {
     return this.writer.responseId;
   }
 
+  /** The first audio item's id. */
   get itemId(): string {
-    return this.writer.itemId;
+    return this.audioItems[0]?.itemId ?? '';
   }
 
-  /** Every audio byte sent so far, in the upstream format. */
+  /** Every audio item's id, in playback order. */
+  get itemIds(): string[] {
+    return this.audioItems.map((item) => item.itemId);
+  }
+
+  /** Every audio byte sent so far, in the upstream format, all items in order. */
   get audio(): Buffer {
-    return Buffer.concat(this.chunks);
+    return Buffer.concat(this.itemIds.map((id) => this.audioOf(id)));
   }
 
-  /** Sends `ms` more of the test tone as one output_audio.delta; returns the bytes sent. */
+  /** The audio bytes of one item. */
+  audioOf(itemId: string): Buffer {
+    return Buffer.concat(this.chunks.get(itemId) ?? []);
+  }
+
+  /** Milliseconds of audio the current audio item holds: what it can be truncated to. */
+  get audioMs(): number {
+    return this.current?.audioMs ?? 0;
+  }
+
+  /** Until it ends: the server refuses response.create meanwhile. */
+  get isActive(): boolean {
+    return this.writer.isStreaming;
+  }
+
+  /** Starts the next audio item (closing the one before as completed); returns its id. */
+  nextAudioItem(opts: { transcript?: string; itemId?: string } = {}): string {
+    this.current = this.writer.audioItem({ transcript: opts.transcript ?? this.transcript, itemId: opts.itemId });
+    this.audioItems.push(this.current);
+    this.chunks.set(this.current.itemId, []);
+    return this.current.itemId;
+  }
+
+  /** Sends `ms` more of the test tone as one output_audio.delta (in a new audio item if none is open); returns the bytes sent. */
   sendAudio(ms: number): Buffer {
     const rate = sampleRateOf(this.format);
     const count = Math.round((rate * ms) / 1000);
     const chunk = encodeFromPcm16(sineWave(rate, count, TEST_TONE_HZ, 0.5, this.samplesSent), this.format);
+    // After the response ended nothing more goes out (as on the live server).
+    if (!this.writer.isStreaming) return chunk;
+    if (!this.current?.isOpen) this.nextAudioItem();
     this.samplesSent += count;
-    this.chunks.push(chunk);
-    this.writer.audio(chunk);
+    this.chunks.get(this.current!.itemId)!.push(chunk);
+    this.current!.audio(chunk);
     return chunk;
   }
 
-  /** output_audio.done, transcript done, output_item.done, response.done (completed). */
-  finish(): void {
-    this.writer.finish();
+  /** A completed function call item; `args` as a string is sent verbatim. */
+  functionCall(name: string, args: object | string, callId?: string): { itemId: string; callId: string } {
+    this.current = undefined;
+    const call = this.writer.functionCall({ name, arguments: argumentsText(args), callId });
+    return { itemId: call.itemId, callId: call.callId };
   }
 
-  /** Ends it as the server does on barge-in or response.cancel: response.done cancelled. */
-  cancel(reason: CancelReason = 'turn_detected'): void {
-    this.writer.cancel(reason);
+  /** A function call left open: when the response is cancelled it closes `incomplete` (and must not run). */
+  startFunctionCall(name: string, args: object | string, callId?: string): { itemId: string; callId: string } {
+    this.current = undefined;
+    const call = this.writer.startFunctionCall({ name, arguments: argumentsText(args), callId });
+    call.streamArguments();
+    return { itemId: call.itemId, callId: call.callId };
   }
+
+  /** Closes the open item and ends the response completed: output_audio.done … response.done. */
+  finish(): void {
+    this.writer.end({ status: 'completed' });
+  }
+
+  /** Ends it as the server does on barge-in or response.cancel: the open item incomplete, response.done cancelled. */
+  cancel(reason: CancelReason = 'turn_detected'): void {
+    this.writer.end({ status: 'cancelled', reason });
+  }
+
+  /** response.done incomplete with its reason (the open item incomplete). */
+  incomplete(reason: 'max_output_tokens' | 'content_filter' = 'max_output_tokens'): void {
+    this.writer.end({ status: 'incomplete', reason });
+  }
+
+  /** response.done failed, the error in status_details.error (no `error` event comes with it). */
+  fail(code = 'server_error', type = 'server_error'): void {
+    this.writer.end({ status: 'failed', error: { type, code } });
+  }
+}
+
+function argumentsText(args: object | string): string {
+  return typeof args === 'string' ? args : JSON.stringify(args);
 }
 
 export interface SendResponseOptions extends FakeResponseOptions {
@@ -167,6 +245,22 @@ export interface SendResponseOptions extends FakeResponseOptions {
   chunkMs?: number;
   /** Wait between deltas (default 0: all at once). */
   paceMs?: number;
+}
+
+/** A client event the fake answered with an `error`, and that error's `error` object. */
+export interface FakeRefusal {
+  event: any;
+  error: RealtimeErrorEvent['error'];
+}
+
+interface ConnectionOptions {
+  silent: boolean;
+  autoSessionUpdated: boolean;
+  itemAudioShortfallMs: number;
+  serverCancels: boolean;
+  onInvalid: (event: unknown, problems: string[]) => void;
+  onRefused: (event: unknown, error: FakeRefusal['error']) => void;
+  onBenign: (event: unknown, error: FakeRefusal['error']) => void;
 }
 
 export class FakeConnection {
@@ -182,6 +276,15 @@ export class FakeConnection {
   private readonly log = new EventLog();
   private speechItemId = '';
   private audioClockMs = 0;
+  private activeResponse: string | undefined;
+  /** Completed function calls this fake sent whose function_call_output has not come yet: call_id -> name. */
+  private readonly callsAwaitingOutput = new Map<string, string>();
+  /** The last response built with startResponse/beginResponse, which the server may cancel. */
+  private lastFakeResponse: FakeResponse | undefined;
+  /** Every item this connection knows, with the bytes of output audio it holds. */
+  private readonly items = new Map<string, { kind: string; bytes: number }>();
+  /** The audio format of items whose response named its own. */
+  private readonly itemFormats = new Map<string, RealtimeAudioFormat>();
 
   /** Stops reading the socket: pings go unanswered, as with a peer that vanished without a FIN. */
   freeze(): void {
@@ -191,7 +294,7 @@ export class FakeConnection {
   constructor(
     private readonly ws: WebSocket,
     request: IncomingMessage,
-    opts: { silent: boolean; autoSessionUpdated: boolean; onInvalid: (event: unknown, problems: string[]) => void },
+    private readonly opts: ConnectionOptions,
   ) {
     this.url = request.url ?? '/';
     this.headers = request.headers;
@@ -211,10 +314,15 @@ export class FakeConnection {
       }
       const problems = validateClientEvent(ev);
       if (problems.length > 0) opts.onInvalid(ev, problems);
-      if (ev?.type === 'session.update' && opts.autoSessionUpdated && !opts.silent) this.answerSessionUpdate(ev);
+      if (!opts.silent) this.answer(ev);
       this.log.push(ev);
     });
     if (!opts.silent) this.send(sessionCreated(this.session));
+  }
+
+  /** The response the server is generating (from response.created to its response.done), if any. */
+  get activeResponseId(): string | undefined {
+    return this.activeResponse;
   }
 
   waitFor(type: string, predicate?: (ev: any) => boolean, timeoutMs = 5000): Promise<any> {
@@ -232,6 +340,7 @@ export class FakeConnection {
 
   send(ev: object): void {
     this.sent.push(ev);
+    this.track(ev as any);
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(ev));
   }
 
@@ -243,8 +352,11 @@ export class FakeConnection {
   /** input_audio_buffer.speech_started; returns the caller item id it announces. */
   speechStarted(audioStartMs = this.audioClockMs): string {
     this.speechItemId = newId('item');
+    this.items.set(this.speechItemId, { kind: 'input_audio', bytes: 0 });
     this.audioClockMs = audioStartMs;
     this.send(speechStarted(this.speechItemId, audioStartMs));
+    const td = this.session.audio?.input?.turn_detection;
+    if (this.opts.serverCancels && td && td.interrupt_response !== false) this.cancelOwn('turn_detected');
     return this.speechItemId;
   }
 
@@ -264,7 +376,29 @@ export class FakeConnection {
 
   /** response.created, output_item.added, conversation.item.added: the rest is up to the test. */
   startResponse(opts: FakeResponseOptions = {}): FakeResponse {
-    return new FakeResponse((ev) => this.send(ev), this.formatOf(opts.format), opts.transcript ?? 'Hello from the fake upstream.', opts.itemId);
+    return this.newResponse(opts, true);
+  }
+
+  /** response.created only: the test adds the items (audio, function calls) and ends it. */
+  beginResponse(opts: FakeResponseOptions = {}): FakeResponse {
+    return this.newResponse(opts, false);
+  }
+
+  private newResponse(opts: FakeResponseOptions, withAudioItem: boolean): FakeResponse {
+    const format = this.formatOf(opts.format);
+    const send = (ev: object) => {
+      // Known before the item's first event goes out, so its audio is counted in its own format.
+      if ((ev as any).type === 'response.output_item.added') this.itemFormats.set((ev as any).item.id, format);
+      this.send(ev);
+    };
+    this.lastFakeResponse = new FakeResponse(send, format, opts.transcript ?? 'Hello from the fake upstream.', opts.itemId, withAudioItem);
+    return this.lastFakeResponse;
+  }
+
+  /** The server's own cancel of the response it is sending (serverCancels). */
+  private cancelOwn(reason: CancelReason): void {
+    const response = this.lastFakeResponse;
+    if (response?.isActive && response.responseId === this.activeResponse) response.cancel(reason);
   }
 
   /** A whole audio response: created, items, `audioMs` of test tone in deltas, the done events. */
@@ -281,12 +415,57 @@ export class FakeConnection {
 
   /** A response calling a function; `args` as a string is sent verbatim (may be invalid JSON). */
   async toolCall(name: string, args: object | string, callId?: string): Promise<FunctionCallResponse> {
-    const argumentsText = typeof args === 'string' ? args : JSON.stringify(args);
-    return writeFunctionCallResponse((ev) => this.send(ev), { name, arguments: argumentsText, callId });
+    return writeFunctionCallResponse((ev) => this.send(ev), { name, arguments: argumentsText(args), callId });
   }
 
-  error(code: string, message: string, type = 'invalid_request_error'): void {
-    this.send(errorEvent({ code, message, type }));
+  /** One response calling several functions (reasoning models, parallel_tool_calls), completed. */
+  toolCalls(calls: Array<{ name: string; args: object | string; callId?: string }>): { responseId: string; calls: Array<{ itemId: string; callId: string }> } {
+    const response = this.beginResponse();
+    const made = calls.map((c) => response.functionCall(c.name, c.args, c.callId));
+    response.finish();
+    return { responseId: response.responseId, calls: made };
+  }
+
+  /**
+   * A function call the response was cut off in (the caller barged in): arguments.done and
+   * output_item.done still come, with the item `incomplete`, then response.done cancelled.
+   */
+  cancelledToolCall(name: string, args: object | string, opts: { callId?: string; reason?: CancelReason; audioMsBefore?: number } = {}) {
+    const response = this.beginResponse();
+    if (opts.audioMsBefore) response.sendAudio(opts.audioMsBefore);
+    const call = response.startFunctionCall(name, args, opts.callId);
+    response.cancel(opts.reason ?? 'turn_detected');
+    return { responseId: response.responseId, ...call, audioItemIds: response.itemIds };
+  }
+
+  /** A whole response of several audio items (gpt-realtime-2 on long replies), `itemsMs[i]` of tone each. */
+  sendAudioItems(itemsMs: number[], opts: { format?: FakeAudioFormat; chunkMs?: number } = {}): { responseId: string; itemIds: string[]; audio: Buffer[] } {
+    const response = this.beginResponse({ format: opts.format });
+    const chunkMs = opts.chunkMs ?? 100;
+    for (const [i, ms] of itemsMs.entries()) {
+      response.nextAudioItem({ transcript: `Part ${i + 1} from the fake upstream.` });
+      for (let sent = 0; sent < ms; sent += chunkMs) response.sendAudio(Math.min(chunkMs, ms - sent));
+    }
+    response.finish();
+    return { responseId: response.responseId, itemIds: response.itemIds, audio: response.itemIds.map((id) => response.audioOf(id)) };
+  }
+
+  /** A response that fails before any output: response.created, then response.done failed (no `error` event). */
+  failedResponse(code = 'server_error', type = 'server_error'): string {
+    const response = this.beginResponse();
+    response.fail(code, type);
+    return response.responseId;
+  }
+
+  /** conversation.item.input_audio_transcription.failed for a caller item (default: the current one). */
+  transcriptionFailed(itemId = this.speechItemId || newId('item'), message = 'Input audio could not be transcribed.'): void {
+    this.send(inputTranscriptionFailed(itemId, { type: 'server_error', code: 'transcription_failed', message }));
+  }
+
+  /** An `error` event; `answering` is the client event it answers (its event_id is echoed, as live). */
+  error(code: string, message: string, type = 'invalid_request_error', answering?: { event_id?: unknown }): void {
+    const eventId = typeof answering?.event_id === 'string' ? answering.event_id : null;
+    this.send(errorEvent({ code, message, type, eventId }));
   }
 
   /** The 60-minute limit: error session_expired, then the server closes. */
@@ -304,14 +483,107 @@ export class FakeConnection {
     this.ws.close(code, reason);
   }
 
+  /** What the live server answers to a client event, before the test sees it. */
+  private answer(ev: any): void {
+    switch (ev?.type) {
+      case 'session.update':
+        return this.answerSessionUpdate(ev);
+      case 'response.create':
+        if (this.callsAwaitingOutput.size > 0) {
+          // The live server takes it, and the model answers without those results: a protocol mistake all the same.
+          const calls = [...this.callsAwaitingOutput].map(([id, name]) => `${name} (${id})`).join(', ');
+          this.opts.onInvalid(ev, [`response.create while function calls still lack their function_call_output: ${calls}`]);
+        }
+        if (isObject(ev.response)) {
+          const problem = responseCreateProblem(ev.response);
+          if (problem) return this.refuse(ev, problem);
+        }
+        if (this.activeResponse === undefined) return;
+        return this.refuse(ev, {
+          code: 'conversation_already_has_active_response',
+          message: `Conversation already has an active response in progress: ${this.activeResponse}. Wait until the response is finished before creating a new one.`,
+        });
+      case 'response.cancel':
+        // A race the live server answers too (the server's own turn detection cancelled first).
+        if (this.activeResponse === undefined) {
+          return this.refuse(ev, { code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found.' }, true);
+        }
+        if (this.opts.serverCancels) this.cancelOwn('client_cancelled');
+        return;
+      case 'conversation.item.truncate':
+        return this.answerTruncate(ev);
+      case 'conversation.item.create':
+        if (typeof ev.item?.id === 'string') this.items.set(ev.item.id, { kind: String(ev.item.type ?? 'message'), bytes: 0 });
+        if (ev.item?.type === 'function_call_output') this.callsAwaitingOutput.delete(ev.item.call_id);
+        return;
+      default:
+        return;
+    }
+  }
+
   private answerSessionUpdate(ev: any): void {
     const result = applySessionUpdate(this.session, ev.session);
-    if ('error' in result) {
-      this.send(errorEvent({ ...result.error, eventId: typeof ev.event_id === 'string' ? ev.event_id : null }));
-      return;
-    }
+    if ('error' in result) return this.refuse(ev, result.error);
     this.session = result.session;
-    this.send(sessionUpdated(this.session));
+    if (this.opts.autoSessionUpdated) this.send(sessionUpdated(this.session));
+  }
+
+  private answerTruncate(ev: any): void {
+    const itemId = String(ev.item_id ?? '');
+    const item = this.items.get(itemId);
+    if (!item) return this.refuse(ev, { code: 'item_truncate_invalid_item_id', message: `Item with item_id '${itemId}' not found.`, param: 'item_id' });
+    if (item.kind !== 'assistant_audio') {
+      return this.refuse(ev, { code: 'unsupported_content_type', message: 'Only model output audio messages can be truncated', param: 'item_id' });
+    }
+    const format = this.itemFormats.get(itemId) ?? this.formatOf();
+    const heldMs = Math.max(0, msForBytes(format, item.bytes) - this.opts.itemAudioShortfallMs);
+    const endMs = Number(ev.audio_end_ms);
+    if (!(endMs <= heldMs)) {
+      return this.refuse(ev, {
+        code: 'invalid_value',
+        message: `Audio content of ${Math.floor(heldMs)}ms is already shorter than ${ev.audio_end_ms}ms`,
+        param: 'audio_end_ms',
+      });
+    }
+    this.send(conversationItemTruncated(itemId, Number(ev.content_index ?? 0), endMs));
+  }
+
+  /** Answers a client event with the live `error` shape (carrying the event's event_id) and files it. */
+  private refuse(ev: any, error: ErrorDetails, benign = false): void {
+    const event = errorEvent({ ...error, eventId: typeof ev?.event_id === 'string' ? ev.event_id : null });
+    this.send(event);
+    (benign ? this.opts.onBenign : this.opts.onRefused)(ev, event.error);
+  }
+
+  /** Follows what this fake told the client: the active response and every item's audio. */
+  private track(ev: any): void {
+    switch (ev?.type) {
+      case 'response.created':
+        this.activeResponse = ev.response?.id;
+        return;
+      case 'response.done':
+        if (ev.response?.id === this.activeResponse) this.activeResponse = undefined;
+        return;
+      case 'response.output_item.added':
+      case 'conversation.item.added': {
+        const item = ev.item;
+        if (typeof item?.id !== 'string' || this.items.has(item.id)) return;
+        const kind = item.type === 'message' ? `${item.role === 'assistant' ? 'assistant' : 'input'}_audio` : String(item.type);
+        this.items.set(item.id, { kind, bytes: 0 });
+        return;
+      }
+      case 'response.output_item.done':
+        // Only a completed call is to be run and answered; an incomplete one (barge-in) must not be.
+        if (ev.item?.type === 'function_call' && ev.item.status === 'completed') this.callsAwaitingOutput.set(ev.item.call_id, ev.item.name);
+        return;
+      case 'response.output_audio.delta': {
+        const item = this.items.get(ev.item_id);
+        if (item) item.bytes += Buffer.from(String(ev.delta ?? ''), 'base64').length;
+        return;
+      }
+      default:
+        return;
+    }
   }
 
   /** The given format, else the session's output format (as the service configured it). */
@@ -324,26 +596,50 @@ export class FakeConnection {
 
 export interface FakeRealtimeServerOptions {
   mode?: FakeMode;
-  /** Answer session.update with session.updated by itself (default true). */
+  /** Answer an accepted session.update with session.updated by itself (default true). */
   autoSessionUpdated?: boolean;
+  /**
+   * How much shorter than the audio it sent the server counts an item for truncation (default 0;
+   * the live server has been seen ~85 ms short).
+   */
+  itemAudioShortfallMs?: number;
+  /**
+   * Cancel the response being sent by itself, as the live server does (default false: the test
+   * ends every response itself, so it can also check what the service does with audio that still
+   * arrives): on speech_started when the session's turn detection has `interrupt_response`, and on
+   * `response.cancel`. A response.cancel after the server's own cancel then meets the benign
+   * response_cancel_not_active.
+   */
+  serverCancels?: boolean;
 }
 
 export class FakeRealtimeServer {
   readonly connections: FakeConnection[] = [];
   /** Client events that are not valid GA events, from every connection. */
   readonly invalidEvents: Array<{ event: unknown; problems: string[] }> = [];
+  /**
+   * Client events the fake refused as the live server would (a session.update it would not apply,
+   * response.create during a response, a truncation it would not do), from every connection.
+   */
+  readonly refusedEvents: FakeRefusal[] = [];
+  /** Errors a correct client also meets, by a race it cannot avoid (response_cancel_not_active). */
+  readonly benignErrors: FakeRefusal[] = [];
   /** Every upgrade request, accepted or not, with how it was treated. */
   readonly upgrades: Array<{ url: string; headers: IncomingHttpHeaders; mode: FakeMode }> = [];
   private readonly connectionLog = new EventLog();
   private readonly modeOfRequest = new WeakMap<IncomingMessage, FakeMode>();
   private mode: FakeMode;
   private readonly autoSessionUpdated: boolean;
+  private readonly itemAudioShortfallMs: number;
+  private readonly serverCancels: boolean;
   private readonly server: LoopbackWsServer;
   private baseUrl = '';
 
   private constructor(opts: FakeRealtimeServerOptions) {
     this.mode = opts.mode ?? 'accept';
     this.autoSessionUpdated = opts.autoSessionUpdated ?? true;
+    this.itemAudioShortfallMs = opts.itemAudioShortfallMs ?? 0;
+    this.serverCancels = opts.serverCancels ?? false;
     this.server = new LoopbackWsServer({
       decideUpgrade: (req) => this.decideUpgrade(req),
       onConnection: (ws, req) => this.onConnection(ws, req),
@@ -393,7 +689,11 @@ export class FakeRealtimeServer {
     const connection = new FakeConnection(ws, req, {
       silent,
       autoSessionUpdated: this.autoSessionUpdated,
+      itemAudioShortfallMs: this.itemAudioShortfallMs,
+      serverCancels: this.serverCancels,
       onInvalid: (event, problems) => this.invalidEvents.push({ event, problems }),
+      onRefused: (event, error) => this.refusedEvents.push({ event, error }),
+      onBenign: (event, error) => this.benignErrors.push({ event, error }),
     });
     this.connections.push(connection);
     this.connectionLog.push({ type: 'connection', index: this.connections.length - 1, connection });

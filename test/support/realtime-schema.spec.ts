@@ -29,8 +29,27 @@ describe('validateClientEvent', () => {
     expect(validateClientEvent(ev)).toEqual([]);
   });
 
-  it('tolerates an extra field the GA server ignores (AVR connectors send session.temperature)', () => {
-    expect(validateClientEvent({ type: 'session.update', session: { ...gaSession, temperature: 0.8 } })).toEqual([]);
+  it('rejects session.temperature: the live GA server refuses the whole update over it', () => {
+    expect(validateClientEvent({ type: 'session.update', session: { ...gaSession, temperature: 0.8 } })).toEqual([
+      `the live server refuses the whole update: unknown_parameter "Unknown parameter: 'session.temperature'."`,
+    ]);
+  });
+
+  it('rejects what the live server refuses deeper in the session: PCM without rate, a beta format name', () => {
+    const pcmNoRate = { ...gaSession, audio: { ...gaSession.audio, input: { format: { type: 'audio/pcm' } } } };
+    expect(validateClientEvent({ type: 'session.update', session: pcmNoRate })).toEqual([
+      `the live server refuses the whole update: missing_required_parameter "Missing required parameter: 'session.audio.input.format.rate'."`,
+    ]);
+    const betaFormat = { ...gaSession, audio: { output: { format: { type: 'pcm16' } } } };
+    expect(validateClientEvent({ type: 'session.update', session: betaFormat }).join('\n')).toContain(
+      `invalid_value "Invalid value: 'pcm16'. Supported values are: 'audio/pcm', 'audio/pcmu', and 'audio/pcma'."`,
+    );
+  });
+
+  it('rejects session.model: the model is chosen by ?model=', () => {
+    expect(validateClientEvent({ type: 'session.update', session: { ...gaSession, model: 'gpt-realtime-2.1' } }).join('\n')).toContain(
+      'session.model is sent',
+    );
   });
 
   it.each([
@@ -53,6 +72,12 @@ describe('validateClientEvent', () => {
     expect(validateClientEvent({ type: 'response.create', response: { modalities: ['audio'] } })).toContain(
       'response.modalities is a beta-only field (not part of the GA interface)',
     );
+  });
+
+  it('rejects a response.create field the declarations do not know', () => {
+    expect(validateClientEvent({ type: 'response.create', response: { instructions: 'x', temperature: 0.8 } })).toEqual([
+      `the live server refuses it: unknown_parameter "Unknown parameter: 'response.temperature'."`,
+    ]);
   });
 
   it('names what is wrong with a malformed event', () => {

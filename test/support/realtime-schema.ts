@@ -7,11 +7,14 @@
  *
  * The OpenAPI 3.1 text carries keys ajv's 2020 draft does not know (`discriminator`, `example`,
  * `x-…` vendor keys) and one OpenAPI-only `nullable: true`; they are rewritten before compiling.
- * The schemas rarely forbid extra properties, so beta-only client fields (which the GA server
- * ignores or rejects) are checked by hand.
+ * The schemas rarely forbid extra properties, while the live GA server refuses a whole
+ * session.update over one field it does not know: session.update is also checked against the
+ * field table the simulator enforces (src/simulator/session-shape.ts, itself checked against the
+ * `openai` package's declarations), and beta-only fields are named as such.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { responseCreateProblem, sessionUpdateProblem } from '../../src/simulator/session-shape.js';
 
 const SCHEMA_ID = 'openai-realtime';
 const DROPPED_KEYS = new Set(['discriminator', 'example']);
@@ -105,9 +108,21 @@ function betaProblems(ev: Record<string, unknown>): string[] {
   if (ev.type === 'session.update') {
     const session = ev.session as Record<string, unknown> | undefined;
     flag(session, 'session', BETA_SESSION_FIELDS);
-    if (session && typeof session === 'object' && session.type === undefined) problems.push('session.type is missing (GA requires "realtime")');
+    if (session && typeof session === 'object') {
+      if (session.type === undefined) problems.push('session.type is missing (GA requires "realtime")');
+      if (session.model !== undefined) {
+        problems.push("session.model is sent: the model is chosen by the URL's ?model= (the live server has refused proxies' aliases and Azure deployment names there)");
+      }
+      const refusal = session.type === 'realtime' ? sessionUpdateProblem(session) : undefined;
+      if (refusal) problems.push(`the live server refuses the whole update: ${refusal.code} "${refusal.message}"`);
+    }
   }
-  if (ev.type === 'response.create') flag(ev.response, 'response', BETA_RESPONSE_FIELDS);
+  if (ev.type === 'response.create') {
+    flag(ev.response, 'response', BETA_RESPONSE_FIELDS);
+    const response = ev.response;
+    const refusal = response && typeof response === 'object' && !Array.isArray(response) ? responseCreateProblem(response as Record<string, unknown>) : undefined;
+    if (refusal) problems.push(`the live server refuses it: ${refusal.code} "${refusal.message}"`);
+  }
   return problems;
 }
 

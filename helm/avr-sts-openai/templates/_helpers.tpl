@@ -43,7 +43,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* "true" when the chart makes its own Secret: no existingSecret and at least one secret value. */}}
 {{- define "avr-sts-openai.chartSecret" -}}
-{{- if and (not .Values.secrets.existingSecret) (or .Values.secrets.openaiApiKey .Values.secrets.authToken .Values.secrets.metricsAuthToken .Values.secrets.callSummaryAuthHeader) -}}
+{{- if and (not .Values.secrets.existingSecret) (or .Values.secrets.openaiApiKey .Values.secrets.authToken .Values.secrets.metricsAuthToken .Values.secrets.callSummaryAuthHeader .Values.secrets.agentProfileAuthHeader) -}}
 true
 {{- end }}
 {{- end }}
@@ -149,6 +149,7 @@ existingSecret under its configured key (optional), or the chart's Secret when c
 {{- include "avr-sts-openai.secretEnv" (list $ "AUTH_TOKEN" .Values.secrets.authToken .Values.secrets.existingSecretKeys.authToken) }}
 {{- include "avr-sts-openai.secretEnv" (list $ "METRICS_AUTH_TOKEN" .Values.secrets.metricsAuthToken .Values.secrets.existingSecretKeys.metricsAuthToken) }}
 {{- include "avr-sts-openai.secretEnv" (list $ "CALL_SUMMARY_AUTH_HEADER" .Values.secrets.callSummaryAuthHeader .Values.secrets.existingSecretKeys.callSummaryAuthHeader) }}
+{{- include "avr-sts-openai.secretEnv" (list $ "AGENT_PROFILE_AUTH_HEADER" .Values.secrets.agentProfileAuthHeader .Values.secrets.existingSecretKeys.agentProfileAuthHeader) }}
 {{- end }}
 
 {{/* ceil(SHUTDOWN_GRACE_MS / 1000) + preStop pause + margin: the kubelet never kills a draining pod early. */}}
