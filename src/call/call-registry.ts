@@ -34,12 +34,6 @@ export class CallRegistry implements BeforeApplicationShutdown {
     return this.draining;
   }
 
-  countBy(transport: Transport): number {
-    let n = 0;
-    for (const c of this.calls) if (c.transport === transport) n++;
-    return n;
-  }
-
   admit(): Admission {
     if (this.draining) return { ok: false, reason: 'draining', message: 'service is shutting down' };
     if (this.calls.size >= this.limit) {

@@ -5,7 +5,7 @@ import type { InstructionsService, ResolvedInstructions } from '../instructions/
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ToolRegistry, ToolRunner } from '../tools/index.js';
 import type { CallRecordsService } from '../records/index.js';
-import type { UpstreamErrorInfo, UpstreamEvent, UpstreamSessionFactory, UpstreamSessionSettings, UpstreamTool } from '../realtime/upstream-session.js';
+import type { UpstreamErrorInfo, UpstreamEvent, UpstreamSessionFactory, UpstreamSessionSettings } from '../realtime/upstream-session.js';
 import { addUsage, emptyUsage, type CallRecordInput } from './call-record-input.js';
 import { CONTINUE_AFTER_SWITCH, type SwitchCause } from './continuity.js';
 import { AgentAudioPath } from './agent-audio.js';
@@ -14,7 +14,8 @@ import type { CallEnd, CallSink } from './call-sink.js';
 import { CallerAudioPath } from './caller-audio.js';
 import { Conversation } from './conversation.js';
 import { ResponseTurns, type ResponseRequest } from './response-turns.js';
-import { ToolCalls } from './tool-calls.js';
+import { ToolCalls, upstreamTools } from './tool-calls.js';
+import { TurnLatency } from './turn-latency.js';
 import { UpstreamLink } from './upstream-link.js';
 import { sleep } from './waits.js';
 
@@ -51,7 +52,6 @@ export class CallSession implements LiveCall {
   readonly startedAt = Date.now();
   readonly log: Logger;
   readonly conversation: Conversation;
-  readonly latenciesMs: number[] = [];
   readonly usage = emptyUsage();
   framesIn = 0;
   /** Every wait of the call takes this signal: ending the call leaves no timer behind. */
@@ -66,8 +66,7 @@ export class CallSession implements LiveCall {
   private firstInstructions: Promise<ResolvedInstructions> | undefined;
   private pendingDtmf: string[] = [];
   private callerSpeaking = false;
-  private callerStoppedAt = 0;
-  private awaitingFirstFrame = false;
+  private readonly latency: TurnLatency;
   private itemsReplayed = 0;
   /** What the agent was doing when the session went away, for the session that replaces it. */
   private interruptedTurn: { wasSpeaking: boolean; queued: ResponseRequest | undefined } | undefined;
@@ -90,6 +89,7 @@ export class CallSession implements LiveCall {
     this.conversation = new Conversation(continuity.maxConversationItems);
     this.countFrameIn = deps.metrics.frames.labels('in', info.transport);
     this.countFrameOut = deps.metrics.frames.labels('out', info.transport);
+    this.latency = new TurnLatency(deps.metrics);
     const pcm = openai.audioFormat === 'pcm16';
     this.caller = new CallerAudioPath(openai.audioFormat, pcm ? deps.audio.createUpsampler() : undefined, audio.prebufferMs, audio.appendBatchMs, (keptMs) =>
       this.log.warn({ keptMs }, 'upstream not ready: dropping the oldest caller audio beyond the prebuffer'),
@@ -200,22 +200,13 @@ export class CallSession implements LiveCall {
   }
 
   private recordInput(end: CallEnd): CallRecordInput {
-    const { openai } = this.deps.config;
+    const { model, voice } = this.deps.config.openai;
+    const { uuid, transport, startedAt, usage } = this;
+    // prettier-ignore
     return {
-      uuid: this.uuid,
-      transport: this.transport,
-      metadata: this.info.metadata,
-      startedAt: this.startedAt,
-      endedAt: Date.now(),
-      outcome: end.outcome,
-      reason: end.reason,
-      conversation: this.conversation.all(),
-      instructionsSource: this.instructions.source,
-      model: openai.model,
-      voice: openai.voice,
-      reconnects: this.link.reconnects,
-      latenciesMs: this.latenciesMs,
-      usage: this.usage,
+      uuid, transport, startedAt, usage, model, voice, outcome: end.outcome, reason: end.reason, endedAt: Date.now(),
+      metadata: this.info.metadata, conversation: this.conversation.all(), instructionsSource: this.instructions.source,
+      reconnects: this.link.reconnects, latenciesMs: this.latency.perTurnMs,
     };
   }
 
@@ -227,11 +218,7 @@ export class CallSession implements LiveCall {
     else if (continuity.reresolveInstructions) this.instructions = await this.deps.instructions.resolve(this.uuid, this.log);
     const replay = cause === undefined ? [] : this.conversation.replay(continuity.replayBudgetChars);
     this.itemsReplayed = replay.length;
-    return { instructions: this.instructions.text, tools: this.upstreamTools(), replay };
-  }
-
-  private upstreamTools(): UpstreamTool[] {
-    return this.deps.tools.definitions().map((t) => ({ name: t.name ?? '', description: t.description ?? '', parameters: isRecord(t.parameters) ? t.parameters : {} }));
+    return { instructions: this.instructions.text, tools: upstreamTools(this.deps.tools), replay };
   }
 
   private onUpstreamReady(cause: SwitchCause | undefined, gapMs: number): void {
@@ -280,9 +267,7 @@ export class CallSession implements LiveCall {
         return this.onCallerSpeechStarted(ev.itemId);
       case 'caller_speech_stopped':
         this.callerSpeaking = false;
-        this.callerStoppedAt = Date.now();
-        this.awaitingFirstFrame = true;
-        return;
+        return this.latency.callerStopped();
       case 'transcript':
         if (this.conversation.transcript(ev.role, ev.text, ev.itemId)) this.sink.transcript(ev.role, ev.text);
         return;
@@ -358,7 +343,7 @@ export class CallSession implements LiveCall {
       this.conversation.markInterrupted(item.itemId);
       this.log.debug({ itemId: item.itemId, audioEndMs: item.audioEndMs, sentMs: item.sentMs }, 'barge-in: agent audio truncated');
     }
-    this.awaitingFirstFrame = false;
+    this.latency.cancel();
   }
 
   private sendDtmf(digit: string): void {
@@ -377,12 +362,7 @@ export class CallSession implements LiveCall {
 
   private sendFrame(frame: Buffer): void {
     if (this.ended) return;
-    if (this.awaitingFirstFrame) {
-      this.awaitingFirstFrame = false;
-      const latency = Date.now() - this.callerStoppedAt;
-      this.latenciesMs.push(latency);
-      this.deps.metrics.responseLatency.observe(latency / 1000);
-    }
+    this.latency.agentFrame();
     this.countFrameOut.inc();
     this.sink.audio(frame);
     if (this.sink.bufferedBytes > this.deps.config.audio.maxClientBufferBytes) {
@@ -393,8 +373,4 @@ export class CallSession implements LiveCall {
       });
     }
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -2,7 +2,17 @@ import type { Logger } from 'pino';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ToolRegistry, ToolRunner } from '../tools/index.js';
 import type { CallControl } from '../tools/tool.js';
+import type { UpstreamTool } from '../realtime/upstream-session.js';
 import type { Conversation } from './conversation.js';
+
+/** The offered function tools, in the seam's form. */
+export function upstreamTools(tools: ToolRegistry): UpstreamTool[] {
+  return tools.definitions().map((t) => ({ name: t.name ?? '', description: t.description ?? '', parameters: isRecord(t.parameters) ? t.parameters : {} }));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 export interface ToolCallsListener {
   /** The tool's result, for the model. */
