@@ -53,7 +53,8 @@ export function readServerEvent(ev: ServerEvent): Reading {
       const itemId = optStr(ev.item_id);
       const responseId = optStr(ev.response_id);
       if (delta === undefined || itemId === false || responseId === false) return malformed(type);
-      return { kind: 'event', event: { type: 'agent_audio', audio: Buffer.from(delta, 'base64'), ...ids(itemId, responseId) } };
+      // The hot path (one per delta, ~10 a second per call): no spread, no intermediate objects.
+      return { kind: 'event', event: { type: 'agent_audio', audio: Buffer.from(delta, 'base64'), itemId, responseId } };
     }
     case 'response.output_audio.done': {
       const itemId = optStr(ev.item_id);
