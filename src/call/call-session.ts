@@ -5,7 +5,7 @@ import type { InstructionsService, ResolvedInstructions } from '../instructions/
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ToolRegistry, ToolRunner } from '../tools/index.js';
 import type { CallRecordsService } from '../records/index.js';
-import type { UpstreamErrorInfo, UpstreamEvent, UpstreamSessionFactory, UpstreamSessionSettings } from '../realtime/upstream-session.js';
+import type { UpstreamEvent, UpstreamSessionFactory, UpstreamSessionSettings } from '../realtime/upstream-session.js';
 import { addUsage, emptyUsage, type CallRecordInput } from './call-record-input.js';
 import { CONTINUE_AFTER_SWITCH, type SwitchCause } from './continuity.js';
 import { AgentAudioPath } from './agent-audio.js';
@@ -16,6 +16,7 @@ import { Conversation } from './conversation.js';
 import { ResponseTurns, type ResponseRequest } from './response-turns.js';
 import { ToolCalls, upstreamTools } from './tool-calls.js';
 import { TurnLatency } from './turn-latency.js';
+import { UpstreamFaults } from './upstream-faults.js';
 import { UpstreamLink } from './upstream-link.js';
 import { sleep } from './waits.js';
 
@@ -61,6 +62,7 @@ export class CallSession implements LiveCall {
   private readonly link: UpstreamLink;
   private readonly turns: ResponseTurns;
   private readonly toolCalls: ToolCalls;
+  private readonly faults: UpstreamFaults;
   private ended: CallEnd | undefined;
   private instructions: ResolvedInstructions = { text: '', source: '' };
   private firstInstructions: Promise<ResolvedInstructions> | undefined;
@@ -70,8 +72,6 @@ export class CallSession implements LiveCall {
   private itemsReplayed = 0;
   /** What the agent was doing when the session went away, for the session that replaces it. */
   private interruptedTurn: { wasSpeaking: boolean; queued: ResponseRequest | undefined } | undefined;
-  /** A failed turn (server_error) is asked for again once, until a turn completes. */
-  private reAsked = false;
   /** Set when avr_hangup or avr_transfer succeeded: how the call is recorded when it then ends. */
   private controlOutcome: 'hangup_tool' | 'transferred' | undefined;
   private readonly countFrameIn: { inc(): void };
@@ -115,6 +115,11 @@ export class CallSession implements LiveCall {
         session?.respond(request.instructions);
         return session !== undefined;
       },
+    });
+    this.faults = new UpstreamFaults(this.log, deps.metrics, {
+      fatal: (reason) => this.end({ outcome: 'upstream_failed', reason, clientMessage: reason }),
+      reAsk: () => this.respond(),
+      sessionOver: () => void this.link.replace('expired'),
     });
     this.toolCalls = new ToolCalls(
       { uuid: this.uuid, metadata: info.metadata, log: this.log, tools: deps.tools, runner: deps.toolRunner, metrics: deps.metrics, conversation: this.conversation, callControlWaitMs: tools.callControlWaitMs },
@@ -274,7 +279,7 @@ export class CallSession implements LiveCall {
       case 'tool_call':
         return this.toolCalls.called(ev.callId, ev.name, ev.arguments, ev.responseId);
       case 'error':
-        return this.onUpstreamError(ev.error);
+        return this.faults.error(ev.error);
       case 'usage':
         return addUsage(this.usage, ev.usage, false);
     }
@@ -283,42 +288,8 @@ export class CallSession implements LiveCall {
   private onResponseDone(ev: Extract<UpstreamEvent, { type: 'response_done' }>): void {
     if (ev.usage) addUsage(this.usage, ev.usage, true);
     this.turns.done(ev.responseId);
-    if (ev.status === 'failed') {
-      // No error event comes with a failed turn: without this line it would be lost in silence.
-      const code = ev.error?.code ?? 'response_failed';
-      this.log.warn({ code, responseId: ev.responseId }, `response failed (${code})`);
-      this.deps.metrics.upstreamErrors.labels(code).inc();
-      if (ev.error?.fatal) {
-        const reason = `upstream response failed (${code})`;
-        return this.end({ outcome: 'upstream_failed', reason, clientMessage: reason });
-      }
-      if (code === 'server_error' && !this.reAsked) {
-        this.reAsked = true;
-        this.respond();
-      }
-    } else if (ev.status === 'incomplete') {
-      this.log.info({ reason: ev.reason, responseId: ev.responseId }, `response incomplete (${ev.reason ?? 'no reason given'})`);
-    } else if (ev.status === 'completed') {
-      this.reAsked = false;
-    }
-    this.toolCalls.responseDone(ev.responseId);
-  }
-
-  private onUpstreamError(error: UpstreamErrorInfo): void {
-    if (error.benign) {
-      this.log.debug({ code: error.code }, `upstream reported a benign race: ${error.message}`);
-      return;
-    }
-    this.log[error.fatal ? 'error' : 'warn']({ code: error.code }, `upstream error: ${error.message}`);
-    this.deps.metrics.upstreamErrors.labels(error.code).inc();
-    if (error.sessionOver) {
-      void this.link.replace('expired');
-    } else if (error.fatal) {
-      const reason = `upstream error (${error.code}): ${error.message}`;
-      this.end({ outcome: 'upstream_failed', reason, clientMessage: reason });
-    }
-    // Anything else the call survives: logged and counted, never sent to the client (AVR core
-    // ends the call on any error message).
+    this.faults.responseDone(ev);
+    if (!this.ended) this.toolCalls.responseDone(ev.responseId);
   }
 
   // --- turns, barge-in, keypresses ----------------------------------------------------------------
