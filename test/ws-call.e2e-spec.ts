@@ -2,6 +2,7 @@ import type { FakeRealtimeServer, FakeConnection } from './support/fake-realtime
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { CallRegistry } from '../src/call/call-registry.js';
+import { Downsampler } from '../src/audio/index.js';
 import { waitUntil } from './support/wait.js';
 import { openWsCall } from './support/open-ws-call.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
@@ -86,6 +87,12 @@ describe('WebSocket calls', () => {
     expect(bytes.length).toBeGreaterThanOrEqual(16000);
     expect(bytes.length).toBeLessThanOrEqual(16320);
     expect(sent.audio.length).toBe(48000);
+    // In order, nothing lost: the frames are the upstream audio through the same 24k -> 8k
+    // downsampler, its tail, and zero padding to a whole frame.
+    const down = new Downsampler();
+    const expected = Buffer.concat([down.process(sent.audio), down.flush()]);
+    expect(bytes.subarray(0, expected.length).equals(expected)).toBe(true);
+    expect(bytes.subarray(expected.length).every((b) => b === 0)).toBe(true);
     expect(client.messages.find((m) => m.type === 'transcript')).toEqual({ type: 'transcript', role: 'agent', text: 'Hello, how can I help?' });
   });
 
@@ -178,9 +185,11 @@ describe('WebSocket calls', () => {
 
   it('closes the upstream within a second of the caller hanging up, leaving no call behind', async () => {
     const { client, upstream } = await call('call-hangup');
+    const hungUpAt = Date.now();
     client.close();
     const closed = await upstream.closed;
     expect(closed.code).toBe(1000);
+    expect(Date.now() - hungUpAt).toBeLessThan(1000);
     await waitUntil(() => app.app.get(CallRegistry).size === 0);
   });
 });
