@@ -119,7 +119,7 @@ export class CallSession implements LiveCall {
     this.faults = new UpstreamFaults(this.log, deps.metrics, {
       fatal: (reason) => this.end({ outcome: 'upstream_failed', reason, clientMessage: reason }),
       reAsk: () => this.respond(),
-      sessionOver: () => void this.link.replace('expired'),
+      sessionOver: () => this.link.replaceSafely('expired'),
     });
     this.toolCalls = new ToolCalls(
       { uuid: this.uuid, metadata: info.metadata, log: this.log, tools: deps.tools, runner: deps.toolRunner, metrics: deps.metrics, conversation: this.conversation, callControlWaitMs: tools.callControlWaitMs },
@@ -176,7 +176,10 @@ export class CallSession implements LiveCall {
    */
   finishAfterAgent(graceMs: number): void {
     this.caller.detach();
-    void this.turns.whenIdle(graceMs, this.abort.signal).then(() => this.end({ outcome: 'caller_hung_up', reason: 'caller audio ended' }));
+    void this.turns
+      .whenIdle(graceMs, this.abort.signal)
+      .then(() => this.end({ outcome: 'caller_hung_up', reason: 'caller audio ended' }))
+      .catch((err: unknown) => this.log.error({ err }, 'ending the call after its audio failed'));
   }
 
   /** Drain grace ran out. */

@@ -228,7 +228,15 @@ export class UpstreamLink {
     const f = asFailure(failure);
     this.log.warn({ kind: f.kind, status: f.status }, `upstream lost: ${f.message}`);
     this.metrics.upstreamErrors.labels(f.label).inc();
-    void this.replace('dropped', f);
+    this.replaceSafely('dropped', f);
+  }
+
+  /** A replacement started from an event: a fault in it ends this call, never the process. */
+  replaceSafely(cause: SwitchCause, failure?: Error & { retryable: boolean }): void {
+    this.replace(cause, failure).catch((err: unknown) => {
+      this.log.error({ err, cause }, 'replacing the upstream session failed');
+      this.fail('internal error replacing the upstream session', 'internal error');
+    });
   }
 
   /** Plans a switch to a fresh session before the upstream's session limit, taken between turns. */
@@ -240,7 +248,7 @@ export class UpstreamLink {
         this.cancelRotation = later(ROTATION_RETRY_MS, this.signal, tryRotate);
         return;
       }
-      void this.replace('rotation');
+      this.replaceSafely('rotation');
     };
     this.cancelRotation = later(this.options.rotateAfterMs, this.signal, tryRotate);
   }

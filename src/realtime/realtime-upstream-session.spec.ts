@@ -15,7 +15,7 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
   });
   afterAll(() => fake.close());
 
-  function session(env: Record<string, string> = {}) {
+  function session(env: Record<string, string> = {}, onEvent?: (e: UpstreamEvent) => void) {
     const { openai } = loadConfig({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-test', OPENAI_CONNECT_TIMEOUT_MS: '2000', ...env });
     const events: UpstreamEvent[] = [];
     const lost: Error[] = [];
@@ -23,7 +23,7 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
       openai,
       (handlers) => new RealtimeClient(upstreamTarget(fake.url, openai), openai.connectTimeoutMs, openai.heartbeatMs, logger, handlers),
       logger,
-      { event: (e) => events.push(e), lost: (f) => lost.push(f) },
+      { event: onEvent ?? ((e) => events.push(e)), lost: (f) => lost.push(f) },
     );
     return { s, events, lost };
   }
@@ -110,5 +110,20 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
     abort.abort();
     await expect(opening).rejects.toMatchObject({ kind: 'aborted' });
     await upstream.closed;
+  });
+
+  it('a fault while the call handles an event ends this session as lost (not retryable), never the process', async () => {
+    const { s, lost } = session({}, () => {
+      throw new Error('bug in a handler');
+    });
+    const opening = s.open({ instructions: 'hi', tools: [], replay: [] }, new AbortController().signal);
+    const upstream = await fake.waitForConnection();
+    await upstream.waitFor('session.update');
+    upstream.send({ type: 'session.updated', event_id: 'e1', session: upstream.session });
+    await opening;
+    upstream.send({ type: 'input_audio_buffer.speech_stopped', event_id: 'e5', audio_end_ms: 100, item_id: 'i1' });
+    await upstream.closed;
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ kind: 'internal', retryable: false });
   });
 });

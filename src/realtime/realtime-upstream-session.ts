@@ -178,6 +178,18 @@ export class RealtimeUpstreamSession implements UpstreamSession {
 
   private onServerEvent(ev: ServerEvent): void {
     if (this.closed) return;
+    try {
+      this.dispatch(ev);
+    } catch (err) {
+      // A fault in handling one event ends this call's session, never the process (#20).
+      this.logger.error({ err, event: ev.type }, 'handling an upstream event failed');
+      if (this.closed) return;
+      this.close();
+      this.listener.lost(new UpstreamFailure('internal', `internal error handling the upstream event ${ev.type}`, { retryable: false }));
+    }
+  }
+
+  private dispatch(ev: ServerEvent): void {
     const reading = readServerEvent(ev);
     switch (reading.kind) {
       case 'event': {

@@ -97,7 +97,7 @@ export type UpstreamEvent =
   | { type: 'usage'; usage: UpstreamUsage };
 
 /** How an upstream connection failed to open, was refused its configuration, or was lost. */
-export type UpstreamFailureKind = 'refused' | 'dns' | 'http' | 'timeout' | 'closed' | 'network' | 'configuration' | 'aborted';
+export type UpstreamFailureKind = 'refused' | 'dns' | 'http' | 'timeout' | 'closed' | 'network' | 'configuration' | 'aborted' | 'internal';
 
 /**
  * Why an upstream session could not be opened or was lost, in terms the call engine acts on.
