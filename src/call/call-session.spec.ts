@@ -120,6 +120,28 @@ describe('CallSession over a fake UpstreamSession', () => {
     expect(call.isEnded).toBe(true);
   });
 
+  it('a response asked for while the upstream is being replaced is asked of the new session', async () => {
+    const h = callEngine({}, { autoOpen: false });
+    const starting = h.call.start();
+    await jest.advanceTimersByTimeAsync(0);
+    h.upstreams.last.confirm();
+    await starting;
+    const first = h.upstreams.last;
+    first.emit({ type: 'response_started', responseId: 'r1' });
+    first.emit({ type: 'tool_call', callId: 'c1', name: 'lookup', arguments: '{}', responseId: 'r1' });
+    first.emit({ type: 'response_done', responseId: 'r1', status: 'completed' });
+    // The session drops before the tool's result is in.
+    first.drop();
+    await jest.advanceTimersByTimeAsync(100);
+    const second = h.upstreams.last;
+    expect(second).not.toBe(first);
+    expect(first.verbs('respond')).toEqual([]);
+    second.confirm();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(second.verbs('respond')).toHaveLength(1);
+    h.call.end({ outcome: 'caller_hung_up', reason: 'test' });
+  });
+
   it('rotates the session only between turns: never while the caller speaks or a response is active', async () => {
     const { upstreams, session, call, logs } = await started({ SESSION_ROTATE_AFTER_MS: '1000' });
     session.emit({ type: 'caller_speech_started', itemId: 'caller-1' });

@@ -250,6 +250,8 @@ export class CallSession implements LiveCall {
     this.interruptedTurn = undefined;
     if (interrupted?.wasSpeaking) this.respond({ instructions: `${this.instructions.text}\n\n${CONTINUE_AFTER_SWITCH}` });
     if (interrupted?.queued) this.respond(interrupted.queued);
+    // And one asked for while no session could take it (a tool's result during the switch).
+    this.turns.flush();
   }
 
   private onUpstreamDown(): void {

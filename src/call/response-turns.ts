@@ -52,6 +52,14 @@ export class ResponseTurns {
     this.set('requested');
   }
 
+  /** A session can take requests again: the queued one goes out if no turn is in progress. */
+  flush(): void {
+    const next = this.queued;
+    if (this.current !== 'idle' || !next) return;
+    this.queued = undefined;
+    this.request(next);
+  }
+
   started(responseId: string): void {
     this.activeId = responseId;
     if (this.current !== 'cancelling') this.set('speaking');
