@@ -129,6 +129,8 @@ describe('call continuity', () => {
     upstream.freeze();
     const renewed = await fake.waitForConnection(next, 5000);
     await renewed.waitFor('session.update');
+    // The call is on the new session once it confirmed the configuration (session.updated).
+    await waitUntil(() => app.logs.some((l) => l.uuid === 'continuity-frozen' && l.msg === 'upstream session replaced'));
     expect(client.count('error')).toBe(0);
     const line = app.logs.find((l) => l.uuid === 'continuity-frozen' && l.msg === 'upstream session replaced');
     expect(line).toMatchObject({ cause: 'dropped' });
@@ -156,10 +158,21 @@ describe('planned session rotation', () => {
       const first = await fake.waitForConnection(0);
       await first.waitFor('session.update');
       first.userTranscript('Still there?');
+      // Due after 1 s, but the agent is answering: no rotation in the middle of its turn.
+      const answer = first.startResponse({ transcript: 'Yes, I am here.' });
+      answer.sendAudio(200);
+      await new Promise((r) => setTimeout(r, 1600));
+      expect(fake.connections).toHaveLength(1);
+      const turnEndedAt = Date.now();
+      answer.finish();
       const second = await fake.waitForConnection(1, 5000);
+      // Taken at the next quiet moment (looked for every 500 ms), not before the turn ended.
+      expect(Date.now() - turnEndedAt).toBeLessThan(1500);
       await second.waitFor('session.update');
       await first.closed;
-      expect((await second.waitFor('conversation.item.create')).item.content[0].text).toBe('Still there?');
+      const replayed = await second.waitFor('conversation.item.create', (e) => e.item?.role === 'assistant');
+      expect(second.received.filter((e) => e.type === 'conversation.item.create').map((e) => e.item.content[0].text)).toEqual(['Still there?', 'Yes, I am here.']);
+      expect(replayed.item.content[0].text).toBe('Yes, I am here.');
       expect(client.count('error')).toBe(0);
       expect(app.logs.find((l) => l.uuid === 'rotation' && l.msg === 'upstream session replaced')).toMatchObject({ cause: 'rotation' });
       client.close();

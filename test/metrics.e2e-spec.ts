@@ -1,6 +1,7 @@
 import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { waitUntil } from './support/wait.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
 
 /** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
@@ -51,9 +52,8 @@ describe('GET /metrics', () => {
     await upstream.sendResponse({ audioMs: 200 });
     upstream.error('invalid_value', 'bad value');
     await client.until(() => client.count('audio') >= 10);
-    // A non-fatal upstream error is counted, not sent: AVR core ends the call on any error message.
-    const deadline = Date.now() + 3000;
-    while (sample(await scrape(), 'avr_sts_upstream_errors_total', { code: 'invalid_value' }) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(async () => sample(await scrape(), 'avr_sts_upstream_errors_total', { code: 'invalid_value' }) === 1);
+    // A non-fatal upstream error is counted, never sent to the client (AVR core ends the call on one).
     expect(client.count('error')).toBe(0);
     client.close();
     await upstream.closed;

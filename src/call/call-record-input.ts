@@ -1,8 +1,9 @@
+import type { UpstreamUsage } from '../realtime/upstream-session.js';
 import type { Transport } from './call-registry.js';
 import type { CallOutcome } from './call-sink.js';
 import type { ConversationItem } from './conversation.js';
 
-/** Token usage summed over every response.done of a call (all upstream sessions). */
+/** Token usage summed over every response of a call (all upstream sessions). */
 export interface UsageTotals {
   inputTokens: number;
   outputTokens: number;
@@ -51,20 +52,15 @@ export function emptyUsage(): UsageTotals {
   };
 }
 
-/** Adds a response.done `usage` object (GA shape) to the totals; unknown shapes add nothing. */
-export function addUsage(totals: UsageTotals, usage: unknown): void {
-  if (typeof usage !== 'object' || usage === null) return;
-  const u = usage as Record<string, unknown>;
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  const input = (u.input_token_details ?? {}) as Record<string, unknown>;
-  const output = (u.output_token_details ?? {}) as Record<string, unknown>;
-  totals.inputTokens += n(u.input_tokens);
-  totals.outputTokens += n(u.output_tokens);
-  totals.totalTokens += n(u.total_tokens);
-  totals.inputTextTokens += n(input.text_tokens);
-  totals.inputAudioTokens += n(input.audio_tokens);
-  totals.inputCachedTokens += n(input.cached_tokens);
-  totals.outputTextTokens += n(output.text_tokens);
-  totals.outputAudioTokens += n(output.audio_tokens);
-  totals.responses++;
+/** Adds usage the upstream reported (a response's, or the session's) to the call's totals. */
+export function addUsage(totals: UsageTotals, usage: UpstreamUsage, ofResponse: boolean): void {
+  totals.inputTokens += usage.inputTokens;
+  totals.outputTokens += usage.outputTokens;
+  totals.totalTokens += usage.totalTokens;
+  totals.inputTextTokens += usage.inputTextTokens;
+  totals.inputAudioTokens += usage.inputAudioTokens;
+  totals.inputCachedTokens += usage.inputCachedTokens;
+  totals.outputTextTokens += usage.outputTextTokens;
+  totals.outputAudioTokens += usage.outputAudioTokens;
+  if (ofResponse) totals.responses++;
 }

@@ -47,12 +47,6 @@ export class CallRegistry implements BeforeApplicationShutdown {
     return this.draining;
   }
 
-  countBy(transport: Transport): number {
-    let n = 0;
-    for (const c of this.calls) if (c.transport === transport) n++;
-    return n;
-  }
-
   get pendingCount(): number {
     return this.pending.size;
   }

@@ -1,6 +1,5 @@
 /** How a call ended; the transport maps it to its wire (close code, response end, status). */
 export type CallOutcome =
-  | 'completed'
   | 'hangup_tool'
   | 'transferred'
   | 'caller_hung_up'
@@ -19,7 +18,7 @@ export interface CallEnd {
 
 /**
  * What a call session needs of its transport: the only way call logic reaches AVR core.
- * The WebSocket gateway and the HTTP controller each implement it.
+ * The transports' call adapters (WsCallAdapter, HttpCallAdapter) implement it.
  */
 export interface CallSink {
   /** One 20 ms frame (320 bytes) of 8 kHz 16-bit agent audio. */
@@ -27,6 +26,10 @@ export interface CallSink {
   transcript(role: 'user' | 'agent', text: string): void;
   /** The caller started talking over the agent: drop agent audio not yet played. */
   interruption(): void;
+  /**
+   * Only right before the call ends (AVR core stops all audio on any error message): what the
+   * service tells the caller's side about why. Faults the call survives are logged, never sent.
+   */
   error(message: string): void;
   /** The call is over; release the connection. Called exactly once. */
   end(end: CallEnd): void;

@@ -8,7 +8,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { ToolRegistry, ToolRunner } from '../tools/index.js';
 import { CallRecordsService } from '../records/index.js';
 import { emptyUsage } from './call-record-input.js';
-import { RealtimeClientFactory } from '../realtime/realtime-client.factory.js';
+import { UPSTREAM_SESSION_FACTORY, type UpstreamSessionFactory } from '../realtime/upstream-session.js';
 import { CallRegistry, type Admission } from './call-registry.js';
 import { CallSession, type CallDeps, type CallInfo } from './call-session.js';
 import type { CallSink } from './call-sink.js';
@@ -22,7 +22,7 @@ export class CallService {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
     readonly registry: CallRegistry,
-    clients: RealtimeClientFactory,
+    @Inject(UPSTREAM_SESSION_FACTORY) upstreams: UpstreamSessionFactory,
     instructions: InstructionsService,
     audio: AudioFactory,
     metrics: MetricsService,
@@ -30,7 +30,7 @@ export class CallService {
     toolRunner: ToolRunner,
     private readonly records: CallRecordsService,
   ) {
-    this.deps = { config, logger, registry, clients, instructions, audio, metrics, tools, toolRunner, records };
+    this.deps = { config, logger, registry, upstreams, instructions, audio, metrics, tools, toolRunner, records };
   }
 
   admit(): Admission {

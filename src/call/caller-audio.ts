@@ -60,10 +60,6 @@ export class CallerAudioPath {
     return this.pendingBytes;
   }
 
-  get droppedWhileWaiting(): number {
-    return this.droppedBytes;
-  }
-
   private align(chunk: Uint8Array): Uint8Array {
     let data = chunk;
     if (this.carry >= 0) {

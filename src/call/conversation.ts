@@ -1,3 +1,5 @@
+import type { ReplayItem } from '../realtime/upstream-session.js';
+
 /** One entry of a call's conversation, in spoken order. */
 export interface ConversationItem {
   role: 'user' | 'agent' | 'tool';
@@ -10,46 +12,89 @@ export interface ConversationItem {
   tool?: { name: string; arguments: unknown; result?: string; error?: string; durationMs: number };
 }
 
+/** Bound on the item start times and interrupted marks kept while their transcripts are due. */
+const MAX_TRACKED_ITEMS = 64;
+
 /**
- * The call's conversation as text: what continuity replays into a new upstream session and what
- * the call record reports. Bounded: the oldest entries go first.
+ * The call's conversation as text, in spoken order: what continuity replays into a new upstream
+ * session and what the call record reports. It owns when each item began to be spoken (transcripts
+ * arrive later than the speech they describe) and which agent items the caller talked over.
+ * Bounded: the oldest entries go first.
  */
 export class Conversation {
   private readonly items: ConversationItem[] = [];
-  private droppedCount = 0;
+  private readonly startedAt = new Map<string, number>();
+  private readonly interrupted = new Set<string>();
 
-  constructor(private readonly maxItems: number) {}
+  constructor(
+    private readonly maxItems: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** Inserts in spoken order (`at`): transcripts arrive later than the speech they describe. */
+  /** Inserts in spoken order (`at`). */
   add(item: ConversationItem): ConversationItem {
     let i = this.items.length;
     while (i > 0 && this.items[i - 1].at > item.at) i--;
     this.items.splice(i, 0, item);
-    if (this.items.length > this.maxItems) {
-      this.items.shift();
-      this.droppedCount++;
-    }
+    if (this.items.length > this.maxItems) this.items.shift();
     return item;
+  }
+
+  /** An item began to be spoken (caller speech started, first agent frame sent). */
+  itemStarted(itemId: string): void {
+    if (this.startedAt.size >= MAX_TRACKED_ITEMS) this.startedAt.delete(this.startedAt.keys().next().value!);
+    this.startedAt.set(itemId, this.now());
+  }
+
+  /** The caller talked over this agent item: its entry, now or when its transcript comes, says so. */
+  markInterrupted(itemId: string): void {
+    const spoken = this.items.find((i) => i.itemId === itemId);
+    if (spoken) {
+      spoken.interrupted = true;
+      return;
+    }
+    if (this.interrupted.size >= MAX_TRACKED_ITEMS) this.interrupted.clear();
+    this.interrupted.add(itemId);
+  }
+
+  /** A finished transcript, placed where its item began; blank ones are not kept. */
+  transcript(role: 'user' | 'agent', text: string, itemId: string | undefined): ConversationItem | undefined {
+    if (text.trim() === '') return undefined;
+    const at = (itemId && this.startedAt.get(itemId)) || this.now();
+    if (!itemId) return this.add({ role, text, at });
+    this.startedAt.delete(itemId);
+    const interrupted = this.interrupted.delete(itemId);
+    return this.add({ role, text, at, itemId, ...(interrupted ? { interrupted } : {}) });
   }
 
   all(): readonly ConversationItem[] {
     return this.items;
   }
 
-  get dropped(): number {
-    return this.droppedCount;
-  }
-
-  /** The most recent entries whose text fits the budget, oldest first. */
-  recent(budgetChars: number): ConversationItem[] {
-    const out: ConversationItem[] = [];
+  /** The most recent entries whose text fits the budget, oldest first, as a new session's replay. */
+  replay(budgetChars: number): ReplayItem[] {
+    const out: ReplayItem[] = [];
     let used = 0;
     for (let i = this.items.length - 1; i >= 0; i--) {
-      const len = this.items[i].text.length;
-      if (used + len > budgetChars) break;
-      used += len;
-      out.push(this.items[i]);
+      const text = replayText(this.items[i]);
+      if (used + text.length > budgetChars) break;
+      used += text.length;
+      out.push({ role: this.items[i].role, text });
     }
     return out.reverse();
   }
+}
+
+/** A tool entry is replayed as a note of what was called and what came of it. */
+function replayText(item: ConversationItem): string {
+  if (item.role !== 'tool') return item.text;
+  const tool = item.tool;
+  const outcome = tool?.error !== undefined ? `failed: ${tool.error}` : `returned: ${tool?.result ?? ''}`;
+  let args: string;
+  try {
+    args = JSON.stringify(tool?.arguments ?? {});
+  } catch {
+    args = '(arguments that cannot be written as JSON)';
+  }
+  return `Earlier in this call the tool ${tool?.name ?? 'unknown'} was called with ${args} and ${outcome}`;
 }

@@ -9,7 +9,7 @@ export const SIMULATOR_URL = 'simulator';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const TURN_DETECTIONS = ['server_vad', 'semantic_vad', 'none'] as const;
 export const EAGERNESS = ['low', 'medium', 'high', 'auto'] as const;
-export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
+export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 export const NOISE_REDUCTIONS = ['near_field', 'far_field', 'none'] as const;
 export const AUDIO_FORMATS = ['pcm16', 'pcmu'] as const;
 export const SIMULATOR_REPLIES = ['echo', 'tones'] as const;
@@ -116,6 +116,7 @@ export interface AppConfig {
   continuity: {
     maxReconnectAttempts: number;
     reconnectBaseMs: number;
+    maxSessionsPerMinute: number;
     rotateAfterMs: number;
     replayBudgetChars: number;
     maxConversationItems: number;
@@ -198,7 +199,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     temperature: r.number('OPENAI_TEMPERATURE', 0.8, 0.6, 1.2, 'Accepted so old env files keep working; has no effect (the GA server refuses a temperature, start-up warns)'),
     reasoningEffort: r.oneOf('OPENAI_REASONING_EFFORT', 'low', REASONING_EFFORTS, 'Reasoning effort for the reasoning models (gpt-realtime-2*)'),
     maxTokens,
-    transcriptionModel: r.string('OPENAI_TRANSCRIPTION_MODEL', 'gpt-4o-mini-transcribe', 'Model transcribing the caller'),
+    transcriptionModel: r.string('OPENAI_TRANSCRIPTION_MODEL', 'gpt-realtime-whisper', 'Model transcribing the caller (default: a current model; gpt-4o-mini-transcribe and gpt-4o-transcribe shut down on 2027-02-26)'),
     turnDetection: r.oneOf('OPENAI_TURN_DETECTION', 'server_vad', TURN_DETECTIONS, 'Turn detection of the upstream'),
     eagerness: r.oneOf('OPENAI_TURN_DETECTION_EAGERNESS', 'auto', EAGERNESS, 'Eagerness for semantic_vad'),
     vadThreshold: r.number('OPENAI_VAD_THRESHOLD', 0.5, 0, 1, 'server_vad activation threshold'),
@@ -274,6 +275,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
   const continuity: AppConfig['continuity'] = {
     maxReconnectAttempts: r.int('UPSTREAM_RECONNECT_ATTEMPTS', 3, 0, 20, 'Attempts to reopen a lost upstream session'),
     reconnectBaseMs: r.int('UPSTREAM_RECONNECT_BASE_MS', 250, 10, 60000, 'First reconnect back-off (doubles, with jitter)'),
+    maxSessionsPerMinute: r.int('UPSTREAM_MAX_SESSIONS_PER_MINUTE', 12, 2, 1000, 'Upstream sessions one call may open in a minute; beyond it the call ends (no reconnect storm)'),
     rotateAfterMs: r.int('SESSION_ROTATE_AFTER_MS', 3300000, 1000, 3600000, 'Rotate the upstream session between turns after this age'),
     replayBudgetChars: r.int('REPLAY_BUDGET_CHARS', 8000, 0, 1000000, 'Conversation text replayed into a new upstream session'),
     maxConversationItems: r.int('CONVERSATION_MAX_ITEMS', 200, 10, 100000, 'Conversation items kept per call for replay and records'),

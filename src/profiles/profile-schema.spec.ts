@@ -49,7 +49,7 @@ describe('validateProfile', () => {
     [{ vad_silence_ms: 12.5 }, "field 'vad_silence_ms': 12.5 is not an integer (integer 0 to 10000, as OPENAI_VAD_SILENCE_MS)"],
     [{ vad_threshold: '0.5' }, 'field \'vad_threshold\': "0.5" is not a number (0 to 1, as OPENAI_VAD_THRESHOLD)'],
     [{ turn_detection: 'sometimes' }, 'field \'turn_detection\': "sometimes" is not allowed (one of server_vad, semantic_vad, none, as OPENAI_TURN_DETECTION)'],
-    [{ reasoning_effort: 'extreme' }, 'field \'reasoning_effort\': "extreme" is not allowed (one of minimal, low, medium, high, as OPENAI_REASONING_EFFORT)'],
+    [{ reasoning_effort: 'extreme' }, 'field \'reasoning_effort\': "extreme" is not allowed (one of minimal, low, medium, high, xhigh, as OPENAI_REASONING_EFFORT)'],
     [{ noise_reduction: 'studio' }, 'field \'noise_reduction\': "studio" is not allowed (one of near_field, far_field, none, as OPENAI_NOISE_REDUCTION)'],
     [{ max_output_tokens: 5000 }, "field 'max_output_tokens': 5000 is not a token limit (integer 1 to 4096 or \"inf\", as OPENAI_MAX_TOKENS)"],
     [{ output_speed: 2 }, "field 'output_speed': 2 is out of range (0.25 to 1.5)"],

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { normaliseEventType, type ServerEvent } from './realtime-events.js';
 import type { UpstreamTarget } from './upstream-target.js';
-import { failureFromHttpStatus, failureFromSocketError, type UpstreamFailure } from './upstream-failure.js';
+import { failureFromHttpStatus, failureFromSocketError, UpstreamFailure } from './upstream-failure.js';
 
 export interface RealtimeClientHandlers {
   onEvent(event: ServerEvent): void;
@@ -12,7 +12,6 @@ export interface RealtimeClientHandlers {
 }
 
 const MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
-
 
 /**
  * One upstream Realtime connection of one call. Knows OpenAI's wire protocol and nothing of AVR:
@@ -54,7 +53,7 @@ export class RealtimeClient {
         maxPayload: MAX_UPSTREAM_MESSAGE,
       });
       this.ws = ws;
-      const timer = setTimeout(() => fail({ kind: 'timeout', message: `upstream did not answer within ${this.connectTimeoutMs} ms`, retryable: true }), this.connectTimeoutMs);
+      const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `upstream did not answer within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs);
       const fail = (failure: UpstreamFailure) => {
         if (settled) return;
         settled = true;
@@ -80,10 +79,10 @@ export class RealtimeClient {
       });
       ws.on('close', (code: number, reason: Buffer) => {
         if (!settled) {
-          fail({ kind: 'closed', status: code, message: `upstream closed during connect (${code} ${reason.toString()})`.trim(), retryable: true });
+          fail(new UpstreamFailure('closed', `upstream closed during connect (${code} ${reason.toString()})`.trim(), { status: code, retryable: true }));
           return;
         }
-        this.reportLost({ kind: 'closed', status: code, message: `upstream closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`, retryable: true });
+        this.reportLost(new UpstreamFailure('closed', `upstream closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`, { status: code, retryable: true }));
       });
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
         const event = this.parse(data, isBinary);
@@ -143,7 +142,7 @@ export class RealtimeClient {
     this.heartbeat = setInterval(() => {
       if (this.awaitingPong) {
         clearInterval(this.heartbeat);
-        this.reportLost({ kind: 'timeout', message: `upstream did not answer a ping within ${this.heartbeatMs} ms`, retryable: true });
+        this.reportLost(new UpstreamFailure('timeout', `upstream did not answer a ping within ${this.heartbeatMs} ms`, { retryable: true }));
         ws.terminate();
         return;
       }
@@ -165,17 +164,20 @@ export class RealtimeClient {
     } catch {
       event = undefined;
     }
-    if (typeof event !== 'object' || event === null || typeof (event as ServerEvent).type !== 'string') {
+    if (!isServerEvent(event)) {
       // Logged once per call and then counted, so a broken upstream cannot flood the log.
       if (this.malformed++ === 0) this.logger.warn({ upstream: this.target.display }, 'malformed event from upstream ignored');
       return undefined;
     }
-    const e = event as ServerEvent;
-    e.type = normaliseEventType(e.type);
-    return e;
+    event.type = normaliseEventType(event.type);
+    return event;
   }
 
   get malformedEvents(): number {
     return this.malformed;
   }
+}
+
+function isServerEvent(value: unknown): value is ServerEvent {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { type?: unknown }).type === 'string';
 }

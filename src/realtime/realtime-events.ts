@@ -12,8 +12,11 @@ import type {
 
 export type { RealtimeServerEvent, SessionUpdateEvent, RealtimeSessionCreateRequest, RealtimeFunctionTool, RealtimeToolsConfigUnion };
 
-/** A server event as parsed off the wire: the GA shape, with whatever else the server sent. */
+/** A server event as parsed off the wire: an object with a string `type`; every other field unread. */
 export type ServerEvent = { type: string; [key: string]: unknown };
+
+/** The GA server event names (beta names are read as these). */
+export type ServerEventType = RealtimeServerEvent['type'];
 
 /**
  * Live models have been seen emitting beta event names; they are read as their GA twins so the
@@ -32,20 +35,3 @@ const BETA_ALIASES: Readonly<Record<string, string>> = {
 export function normaliseEventType(type: string): string {
   return BETA_ALIASES[type] ?? type;
 }
-
-/** Error codes that describe a harmless race, not a problem the caller should hear about. */
-export const BENIGN_ERROR_CODES: ReadonlySet<string> = new Set([
-  'response_cancel_not_active',
-  'item_truncate_invalid_item_id',
-  'conversation_already_has_active_response',
-]);
-
-/** Error codes after which a new session cannot help: a bad key, no quota, a policy refusal. */
-export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set([
-  'invalid_api_key',
-  'insufficient_quota',
-  'account_deactivated',
-  'policy_violation',
-  'beta_api_shape_disabled',
-  'model_not_found',
-]);

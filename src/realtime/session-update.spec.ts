@@ -57,4 +57,28 @@ describe('buildSessionUpdate', () => {
     ]);
     expect(validateClientEvent(ev)).toEqual([]);
   });
+
+  it('passes OPENAI_NOISE_REDUCTION to the session as configured, and leaves it out when none', () => {
+    for (const type of ['near_field', 'far_field'] as const) {
+      const ev = buildSessionUpdate(openai({ OPENAI_NOISE_REDUCTION: type }), 'x', []);
+      expect((ev.session as RealtimeSessionCreateRequest).audio?.input?.noise_reduction).toEqual({ type });
+      expect(validateClientEvent(ev)).toEqual([]);
+    }
+    const none = buildSessionUpdate(openai({ OPENAI_NOISE_REDUCTION: 'none' }), 'x', []);
+    expect(Object.keys((none.session as RealtimeSessionCreateRequest).audio?.input ?? {})).not.toContain('noise_reduction');
+  });
+
+  it('offers MCP servers even when there is no function tool', () => {
+    const env = { OPENAI_MCP_SERVERS: JSON.stringify([{ server_label: 'crm', server_url: 'https://mcp.example.com/sse' }]) };
+    const ev = buildSessionUpdate(openai(env), 'x', []);
+    const session = ev.session as RealtimeSessionCreateRequest;
+    expect(session.tools).toEqual([{ type: 'mcp', server_label: 'crm', server_url: 'https://mcp.example.com/sse', require_approval: 'never' }]);
+    expect(session.tool_choice).toBe('auto');
+    expect(validateClientEvent(ev)).toEqual([]);
+  });
+
+  it('accepts reasoning effort xhigh for the reasoning models', () => {
+    const ev = buildSessionUpdate(openai({ OPENAI_MODEL: 'gpt-realtime-2', OPENAI_REASONING_EFFORT: 'xhigh' }), 'x', []);
+    expect((ev.session as RealtimeSessionCreateRequest).reasoning).toEqual({ effort: 'xhigh' });
+  });
 });

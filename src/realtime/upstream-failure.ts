@@ -1,15 +1,9 @@
-/** Why an upstream connection could not be opened or was lost, in terms the call logic acts on. */
-export interface UpstreamFailure {
-  kind: 'refused' | 'dns' | 'http' | 'timeout' | 'closed' | 'network' | 'error_event';
-  /** HTTP status of a refused upgrade, or WebSocket close code. */
-  status?: number;
-  /** OpenAI error code, when the server said one. */
-  code?: string;
-  message: string;
-  /** Whether a new connection could help (not for a bad key, no quota, a policy refusal). */
-  retryable: boolean;
-}
+import { UpstreamFailure } from './upstream-session.js';
+import { boundedErrorCode } from './realtime-errors.js';
 
+export { UpstreamFailure };
+
+/** A refused WebSocket upgrade (the HTTP answer to it), classified. */
 export function failureFromHttpStatus(status: number, body: string): UpstreamFailure {
   const code = extractErrorCode(body);
   // 401/403: bad key; 429: quota or rate limit (not healed by an immediate retry storm); 4xx: our request is wrong.
@@ -22,24 +16,28 @@ export function failureFromHttpStatus(status: number, body: string): UpstreamFai
         : status >= 500
           ? 'server error'
           : 'request refused';
-  return { kind: 'http', status, code, message: `upstream refused the connection: HTTP ${status} (${meaning})`, retryable };
+  return new UpstreamFailure('http', `upstream refused the connection: HTTP ${status} (${meaning})`, { status, retryable, ...(code ? { code } : {}) });
 }
 
 export function failureFromSocketError(err: NodeJS.ErrnoException): UpstreamFailure {
-  if (err.code === 'ECONNREFUSED') return { kind: 'refused', message: 'upstream connection refused', retryable: true };
+  if (err.code === 'ECONNREFUSED') return new UpstreamFailure('refused', 'upstream connection refused', { retryable: true });
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
     // Cluster DNS answers NXDOMAIN for a moment while it restarts: worth the bounded retries.
-    return { kind: 'dns', message: `upstream host not found (${err.code})`, retryable: true };
+    return new UpstreamFailure('dns', `upstream host not found (${err.code})`, { retryable: true });
   }
-  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return { kind: 'network', message: 'upstream connection reset', retryable: true };
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return new UpstreamFailure('network', 'upstream connection reset', { retryable: true });
   const tls = typeof err.code === 'string' && (err.code.startsWith('ERR_TLS') || err.code.includes('CERT'));
-  return { kind: 'network', message: `upstream ${tls ? 'TLS ' : ''}error: ${err.code ?? err.message}`, retryable: !tls };
+  return new UpstreamFailure('network', `upstream ${tls ? 'TLS ' : ''}error: ${err.code ?? err.message}`, { retryable: !tls });
 }
 
 function extractErrorCode(body: string): string | undefined {
   try {
-    const parsed = JSON.parse(body) as { error?: { code?: unknown } };
-    return typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const error: unknown = (parsed as { error?: unknown }).error;
+    if (typeof error !== 'object' || error === null) return undefined;
+    const code: unknown = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? boundedErrorCode(code) : undefined;
   } catch {
     return undefined;
   }

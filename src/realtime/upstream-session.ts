@@ -6,6 +6,7 @@
  * Audio crosses this seam in the session's upstream format (see `UpstreamAudioFormat`): the call
  * engine resamples or not, the implementation only base64-encodes.
  */
+import type { Logger } from 'pino';
 
 /** What the upstream carries: 24 kHz 16-bit PCM (resampled by us) or G.711 mu-law at 8 kHz. */
 export type UpstreamAudioFormat = 'pcm16' | 'pcmu';
@@ -81,6 +82,8 @@ export type UpstreamEvent =
       status: 'completed' | 'cancelled' | 'failed' | 'incomplete';
       /** For failed/incomplete: the code or reason the upstream gave. */
       reason?: string;
+      /** For failed: the failure, classified (fatal, transient) like an error event. */
+      error?: UpstreamErrorInfo;
       usage?: UpstreamUsage;
     }
   | { type: 'caller_speech_started'; itemId?: string }
@@ -93,11 +96,51 @@ export type UpstreamEvent =
   /** Usage reported outside a response (GPT-Live session usage, final usage on close). */
   | { type: 'usage'; usage: UpstreamUsage };
 
+/** How an upstream connection failed to open, was refused its configuration, or was lost. */
+export type UpstreamFailureKind = 'refused' | 'dns' | 'http' | 'timeout' | 'closed' | 'network' | 'configuration' | 'aborted' | 'internal';
+
+/**
+ * Why an upstream session could not be opened or was lost, in terms the call engine acts on.
+ * Implementations reject open() and report lost() with it (a plain `Error & { retryable }` is
+ * accepted too; the engine then reads it as a network failure).
+ */
+export class UpstreamFailure extends Error {
+  readonly kind: UpstreamFailureKind;
+  /** HTTP status of a refused upgrade, or WebSocket close code. */
+  readonly status?: number;
+  /** The upstream's error code, when it said one (bounded: safe as a metric label). */
+  readonly code?: string;
+  /** Whether a new connection could help (not for a bad key, no quota, a refused configuration). */
+  readonly retryable: boolean;
+
+  constructor(kind: UpstreamFailureKind, message: string, opts: { retryable: boolean; status?: number; code?: string }) {
+    super(message);
+    this.name = 'UpstreamFailure';
+    this.kind = kind;
+    this.retryable = opts.retryable;
+    if (opts.status !== undefined) this.status = opts.status;
+    if (opts.code !== undefined) this.code = opts.code;
+  }
+
+  /** A short, bounded label for metrics: the code, else kind and status. */
+  get label(): string {
+    return this.code ?? (this.status ? `${this.kind}_${this.status}` : this.kind);
+  }
+}
+
 export interface UpstreamListener {
   event(event: UpstreamEvent): void;
   /** The connection was lost (not after close()); `failure.retryable` says whether a new one may help. */
   lost(failure: Error & { retryable: boolean }): void;
 }
+
+/** Makes one session per upstream connection of a call (the first, and each replacement). */
+export interface UpstreamSessionFactory {
+  create(logger: Logger, listener: UpstreamListener): UpstreamSession;
+}
+
+/** Nest injection token of the configured `UpstreamSessionFactory`. */
+export const UPSTREAM_SESSION_FACTORY = Symbol('UPSTREAM_SESSION_FACTORY');
 
 export interface UpstreamSession {
   readonly capabilities: UpstreamCapabilities;
@@ -109,6 +152,11 @@ export interface UpstreamSession {
    * (a refused configuration is not retryable) and on abort.
    */
   open(settings: UpstreamSessionSettings, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: opens the connection only, so it can overlap with resolving the settings (the call's
+   * instructions may come from a web service); open() then only configures. Same rejections.
+   */
+  connect?(signal: AbortSignal): Promise<void>;
   appendAudio(audio: Uint8Array): void;
   /** Asks the model to speak (optional per-response instructions). No-op where not explicit. */
   respond(instructions?: string): void;
@@ -123,4 +171,6 @@ export interface UpstreamSession {
   /** The result of a tool call; the engine calls respond() once every call of a response has one. */
   toolResult(callId: string, output: string): void;
   close(): void;
+  /** Server events that could not be read (not JSON, wrong field types) and were ignored. */
+  readonly malformedEvents?: number;
 }

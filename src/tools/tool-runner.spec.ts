@@ -112,6 +112,7 @@ describe('ToolRunner', () => {
     ['not JSON', '{"city": "Rome"'],
     ['a JSON list', '["Rome"]'],
     ['a JSON string', '"Rome"'],
+    ['nested 20,000 deep (would overflow the stack wherever it is written as JSON again)', `{"city":${'['.repeat(20000)}${']'.repeat(20000)}}`],
   ])('arguments that are %s: the model is asked to call again, the raw text is kept', async (_case, raw) => {
     const harness = await tools();
     const result = await run(harness, { name: 'get_weather', rawArguments: raw });

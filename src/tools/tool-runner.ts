@@ -108,15 +108,39 @@ function failure(args: unknown, error: string, output: string): Outcome {
   return { arguments: args, ok: false, output, error };
 }
 
+/**
+ * Deepest nesting a tool's arguments may have. Tool schemas are a few levels deep; a value nested
+ * thousands deep parses, but every later JSON.stringify of it (replay, records) overflows the stack.
+ */
+const MAX_ARGUMENT_DEPTH = 32;
+
 /** The model's arguments as an object; blank counts as none (some models send "" for tools without parameters). */
 function parseArguments(raw: string): Record<string, unknown> | null {
   if (!raw.trim()) return {};
+  if (nestingDepth(raw) > MAX_ARGUMENT_DEPTH) return null;
   try {
     const parsed: unknown = JSON.parse(raw);
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** How deeply arrays and objects nest in JSON text (brackets inside strings do not count); no recursion. */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function outputText(value: unknown): string {
