@@ -24,6 +24,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --omit=peer --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The bundled failure announcement (FAILURE_ANNOUNCEMENT's default), read once at start-up.
+COPY assets/failure-announcement.wav ./assets/failure-announcement.wav
 RUN npm run build
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
@@ -38,6 +40,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/assets ./assets
 # Operators' tool modules go in /app/tools (TOOLS_DIR default ./tools): mount a folder there.
 # Modules placed here resolve imports from /app/node_modules.
 RUN mkdir -p /app/tools

@@ -1,8 +1,8 @@
 /** A recorded caller for an STS service: the operators' call CLI, the demo and the load benchmark use it. */
 export { runCall } from './run-call.js';
 export type { CallEvent, CallOptions, CallSummary, TransportKind } from './types.js';
-export { readWav, decodeWav, writeWav, WavFormatError, type DecodedWav, type WavAudio } from './wav.js';
-export { resample, toMono8k, floatToInt16, AVR_RATE } from './resample.js';
+export { readWav, decodeWav, writeWav, WavFormatError, type DecodedWav, type WavAudio } from '../../src/audio/wav/wav.js';
+export { resample, toMono8k, floatToInt16, AVR_RATE } from '../../src/audio/wav/resample.js';
 export { findSpeechTurns, speechEndMs, type SpeechTurn, type SpeechDetectorOptions } from './speech-turns.js';
 export { LatencyTracker, type TurnLatency } from './latency.js';
 export { frameSendTimeMs, paceFrames, systemClock, type Clock } from './pacing.js';

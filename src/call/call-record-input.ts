@@ -1,3 +1,4 @@
+import type { FailureHandling } from '../guards/index.js';
 import type { UpstreamUsage } from '../realtime/upstream-session.js';
 import type { Transport } from './call-registry.js';
 import type { CallOutcome } from './call-sink.js';
@@ -26,6 +27,8 @@ export interface CallRecordInput {
   endedAt: number;
   outcome: CallOutcome;
   reason: string;
+  /** For an upstream failure: what the caller got instead of silence (announcement, then hangup or transfer). */
+  handling?: FailureHandling;
   /** In spoken order: caller and agent transcripts, tool calls with arguments and results. */
   conversation: readonly ConversationItem[];
   instructionsSource: string;

@@ -5,6 +5,7 @@ import type { InstructionsService, ResolvedInstructions } from '../instructions/
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ToolRegistry, ToolRunner } from '../tools/index.js';
 import type { CallRecordsService } from '../records/index.js';
+import { greetingInstructions, type CallGuards, type GuardsService, type ToolWaitSound } from '../guards/index.js';
 import type { UpstreamEvent, UpstreamSessionFactory, UpstreamSessionSettings } from '../realtime/upstream-session.js';
 import { addUsage, emptyUsage, type CallRecordInput } from './call-record-input.js';
 import { CONTINUE_AFTER_SWITCH, type SwitchCause } from './continuity.js';
@@ -38,6 +39,7 @@ export interface CallDeps {
   tools: ToolRegistry;
   toolRunner: ToolRunner;
   records: CallRecordsService;
+  guards: GuardsService;
 }
 
 const MAX_PENDING_DTMF = 32;
@@ -74,6 +76,16 @@ export class CallSession implements LiveCall {
   private interruptedTurn: { wasSpeaking: boolean; queued: ResponseRequest | undefined } | undefined;
   /** Set when avr_hangup or avr_transfer succeeded: how the call is recorded when it then ends. */
   private controlOutcome: 'hangup_tool' | 'transferred' | undefined;
+  private readonly guards: CallGuards;
+  private readonly waitSound: ToolWaitSound;
+  /** The agent's current turn holds the idle clock until it has played out. */
+  private agentTurnOpen = false;
+  /**
+   * A greeting that must play whole (GREETING_INTERRUPTIBLE=false): from its request until it has
+   * played out, the upstream hears silence instead of the caller and nothing barges in.
+   */
+  private greetingProtection: 'requested' | 'playing' | undefined;
+  private greetingResponseId: string | undefined;
   private readonly countFrameIn: { inc(): void };
   private readonly countFrameOut: { inc(): void };
 
@@ -106,7 +118,7 @@ export class CallSession implements LiveCall {
       event: (ev) => this.onUpstreamEvent(ev),
       down: () => this.onUpstreamDown(),
       ready: (cause, gapMs) => this.onUpstreamReady(cause, gapMs),
-      failed: (reason, clientMessage) => this.end({ outcome: 'upstream_failed', reason, clientMessage }),
+      failed: (reason, clientMessage) => this.failUpstream(reason, clientMessage),
       canRotate: () => !this.turns.busy && !this.callerSpeaking,
     });
     this.turns = new ResponseTurns({
@@ -117,7 +129,7 @@ export class CallSession implements LiveCall {
       },
     });
     this.faults = new UpstreamFaults(this.log, deps.metrics, {
-      fatal: (reason) => this.end({ outcome: 'upstream_failed', reason, clientMessage: reason }),
+      fatal: (reason) => this.failUpstream(reason, reason),
       reAsk: () => this.respond(),
       sessionOver: () => this.link.replaceSafely('expired'),
     });
@@ -128,7 +140,32 @@ export class CallSession implements LiveCall {
         respond: () => this.respond(),
         control: (control) => (this.controlOutcome = control === 'hangup' ? 'hangup_tool' : 'transferred'),
         agentQuiet: (maxMs) => this.waitForAgentQuiet(maxMs),
+        working: (busy) => {
+          if (busy) {
+            this.guards.busy();
+            this.waitSound.toolStarted();
+          } else {
+            this.waitSound.toolDone();
+            this.guards.idle();
+          }
+        },
       },
+      this.abort.signal,
+    );
+    this.guards = deps.guards.forCall(
+      {
+        uuid: this.uuid,
+        log: this.log,
+        say: (instruction) => this.respond({ instructions: `${this.instructions.text}\n\n${instruction}` }),
+        instruct: (text) => this.link.session?.addInstruction(text),
+        agentQuiet: (maxMs) => this.waitForAgentQuiet(maxMs),
+        play: (frames) => this.playFrames(frames),
+        finish: (outcome, reason, handling) => this.end({ outcome, reason, ...(handling ? { handling } : {}) }),
+      },
+      this.abort.signal,
+    );
+    this.waitSound = deps.guards.waitSoundFor(
+      { play: (frames) => this.playFrames(frames), agentAudible: () => this.turns.busy || this.agent.playoutRemainingMs() > 0 },
       this.abort.signal,
     );
   }
@@ -151,11 +188,12 @@ export class CallSession implements LiveCall {
     if (this.ended) return;
     this.framesIn++;
     this.countFrameIn.inc();
-    this.caller.push(pcm);
+    this.caller.push(this.greetingProtection ? silenceLike(pcm) : pcm);
   }
 
   dtmf(digit: string): void {
     if (this.ended) return;
+    this.guards.callerActive();
     if (this.link.state !== 'ready') {
       if (this.pendingDtmf.length < MAX_PENDING_DTMF) this.pendingDtmf.push(digit);
       return;
@@ -200,7 +238,14 @@ export class CallSession implements LiveCall {
     // The call's summary line. An upstream failure was already told at error; an 'error' end
     // (client not reading, protocol violation) is told here only, so at warn.
     this.log[end.outcome === 'error' ? 'warn' : 'info'](
-      { outcome: end.outcome, durationMs: Date.now() - this.startedAt, framesIn: this.framesIn, framesOut: this.agent.framesOut, malformedUpstreamEvents: this.link.malformedEvents },
+      {
+        outcome: end.outcome,
+        ...(end.handling ? { handling: end.handling } : {}),
+        durationMs: Date.now() - this.startedAt,
+        framesIn: this.framesIn,
+        framesOut: this.agent.framesOut,
+        malformedUpstreamEvents: this.link.malformedEvents,
+      },
       `call ended: ${end.reason}`,
     );
     this.sink.end(end);
@@ -212,7 +257,7 @@ export class CallSession implements LiveCall {
     const { uuid, transport, startedAt, usage } = this;
     // prettier-ignore
     return {
-      uuid, transport, startedAt, usage, model, voice, outcome: end.outcome, reason: end.reason, endedAt: Date.now(),
+      uuid, transport, startedAt, usage, model, voice, outcome: end.outcome, reason: end.reason, endedAt: Date.now(), handling: end.handling,
       metadata: this.info.metadata, conversation: this.conversation.all(), instructionsSource: this.instructions.source,
       reconnects: this.link.reconnects, latenciesMs: this.latency.perTurnMs,
     };
@@ -238,13 +283,18 @@ export class CallSession implements LiveCall {
       const { source: instructionsSource, text } = this.instructions;
       this.log.info({ instructionsSource, instructionsChars: text.length, connectMs: Date.now() - this.startedAt, keptBytes: this.caller.keptBytes }, 'upstream session configured');
       this.sink.ready?.();
+      this.guards.start();
     } else {
       const { reconnects } = this.link;
       this.log.info({ cause, gapMs, itemsReplayed: this.itemsReplayed, keptBytes: this.caller.keptBytes, reconnects }, 'upstream session replaced');
     }
     for (const digit of this.pendingDtmf.splice(0)) this.sendDtmf(digit);
     const greeting = this.deps.config.openai.greeting;
-    if (cause === undefined && greeting) this.respond({ instructions: `${this.instructions.text}\n\nStart the call now by greeting the caller: ${greeting}` });
+    if (cause === undefined && greeting) {
+      const { greetingMode, greetingInterruptible } = this.deps.config.guards;
+      if (!greetingInterruptible) this.greetingProtection = 'requested';
+      this.respond({ instructions: greetingInstructions(this.instructions.text, greeting, greetingMode) });
+    }
     // A response asked for before or during the switch follows the agent's continuation, if any.
     const interrupted = this.interruptedTurn;
     this.interruptedTurn = undefined;
@@ -256,6 +306,7 @@ export class CallSession implements LiveCall {
 
   private onUpstreamDown(): void {
     this.caller.detach();
+    this.agentTurnEnded(0);
     this.interruptedTurn = this.turns.reset();
     if (this.interruptedTurn.wasSpeaking) this.agent.finish();
   }
@@ -270,6 +321,7 @@ export class CallSession implements LiveCall {
         if (!this.turns.isDropped(ev.responseId)) this.agent.finish();
         return;
       case 'response_started':
+        this.agentTurnStarted(ev.responseId);
         return this.turns.started(ev.responseId);
       case 'response_done':
         return this.onResponseDone(ev);
@@ -292,9 +344,56 @@ export class CallSession implements LiveCall {
 
   private onResponseDone(ev: Extract<UpstreamEvent, { type: 'response_done' }>): void {
     if (ev.usage) addUsage(this.usage, ev.usage, true);
+    // The line is quiet once the reply has played at the caller's end, not when it was generated.
+    this.agentTurnEnded(this.agent.playoutRemainingMs());
+    if (this.greetingProtection === 'playing' && ev.responseId === this.greetingResponseId) {
+      void sleep(this.agent.playoutRemainingMs(), this.abort.signal).then(() => (this.greetingProtection = undefined));
+    }
     this.turns.done(ev.responseId);
     this.faults.responseDone(ev);
     if (!this.ended) this.toolCalls.responseDone(ev.responseId);
+  }
+
+  // --- call guards -------------------------------------------------------------------------------
+
+  /**
+   * The upstream cannot be had or failed beyond healing. With a failure action the caller hears
+   * the announcement and is hung up or transferred (the guards end the call); otherwise the call
+   * ends here, telling the client.
+   */
+  private failUpstream(reason: string, clientMessage: string): void {
+    if (this.ended || this.guards.isEnding) return;
+    if (!this.guards.handlesFailures) return this.end({ outcome: 'upstream_failed', reason, clientMessage });
+    this.caller.detach();
+    this.link.close();
+    this.agent.interrupt();
+    void this.guards.upstreamFailed(reason);
+  }
+
+  /** Audio the service plays itself (announcement, wait sound), straight to the client. */
+  private playFrames(frames: readonly Buffer[]): void {
+    if (this.ended) return;
+    this.sink.ready?.();
+    for (const frame of frames) {
+      this.countFrameOut.inc();
+      this.sink.audio(frame);
+    }
+  }
+
+  private agentTurnStarted(responseId: string): void {
+    if (this.greetingProtection === 'requested') {
+      this.greetingProtection = 'playing';
+      this.greetingResponseId = responseId;
+    }
+    if (this.agentTurnOpen) return;
+    this.agentTurnOpen = true;
+    this.guards.busy();
+  }
+
+  private agentTurnEnded(playoutMs: number): void {
+    if (!this.agentTurnOpen) return;
+    this.agentTurnOpen = false;
+    void sleep(playoutMs, this.abort.signal).then(() => this.guards.idle());
   }
 
   // --- turns, barge-in, keypresses ----------------------------------------------------------------
@@ -306,6 +405,11 @@ export class CallSession implements LiveCall {
   }
 
   private onCallerSpeechStarted(itemId: string | undefined): void {
+    if (this.greetingProtection) {
+      this.log.debug('caller speech during a protected greeting: not a barge-in');
+      return;
+    }
+    this.guards.callerActive();
     this.callerSpeaking = true;
     if (itemId) this.conversation.itemStarted(itemId);
     // Only a caller talking over the agent (speaking, or audio still playing out) is a barge-in.
@@ -339,6 +443,7 @@ export class CallSession implements LiveCall {
   private sendFrame(frame: Buffer): void {
     if (this.ended) return;
     this.latency.agentFrame();
+    this.waitSound.agentSpeaks();
     this.countFrameOut.inc();
     this.sink.audio(frame);
     if (this.sink.bufferedBytes > this.deps.config.audio.maxClientBufferBytes) {
@@ -349,4 +454,10 @@ export class CallSession implements LiveCall {
       });
     }
   }
+}
+
+/** Shared zeros: a protected greeting sends the upstream silence of the caller's chunk length. */
+const SILENCE = new Uint8Array(4096);
+function silenceLike(pcm: Uint8Array): Uint8Array {
+  return pcm.length <= SILENCE.length ? SILENCE.subarray(0, pcm.length) : new Uint8Array(pcm.length);
 }

@@ -1,3 +1,5 @@
+import type { FailureHandling } from '../guards/index.js';
+
 /** How a call ended; the transport maps it to its wire (close code, response end, status). */
 export type CallOutcome =
   | 'hangup_tool'
@@ -6,6 +8,8 @@ export type CallOutcome =
   | 'upstream_failed'
   | 'refused'
   | 'drained'
+  | 'no_input'
+  | 'max_duration'
   | 'error';
 
 export interface CallEnd {
@@ -14,6 +18,8 @@ export interface CallEnd {
   reason: string;
   /** Told to the caller's side before the end, when set. */
   clientMessage?: string;
+  /** For an upstream failure: what the caller got instead of silence. */
+  handling?: FailureHandling;
 }
 
 /**

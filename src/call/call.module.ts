@@ -4,11 +4,12 @@ import { InstructionsModule } from '../instructions/instructions.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
 import { ToolsModule } from '../tools/tools.module.js';
 import { CallRecordsModule } from '../records/index.js';
+import { GuardsModule } from '../guards/index.js';
 import { CallRegistry } from './call-registry.js';
 import { CallService } from './call.service.js';
 
 @Module({
-  imports: [RealtimeModule, InstructionsModule, AudioModule, ToolsModule, CallRecordsModule],
+  imports: [RealtimeModule, InstructionsModule, AudioModule, ToolsModule, CallRecordsModule, GuardsModule],
   providers: [CallRegistry, CallService],
   exports: [CallRegistry, CallService],
 })

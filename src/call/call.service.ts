@@ -9,6 +9,7 @@ import { ToolRegistry, ToolRunner } from '../tools/index.js';
 import { CallRecordsService } from '../records/index.js';
 import { emptyUsage } from './call-record-input.js';
 import { UPSTREAM_SESSION_FACTORY, type UpstreamSessionFactory } from '../realtime/upstream-session.js';
+import { GuardsService } from '../guards/index.js';
 import { CallRegistry, type Admission } from './call-registry.js';
 import { CallSession, type CallDeps, type CallInfo } from './call-session.js';
 import type { CallSink } from './call-sink.js';
@@ -29,8 +30,9 @@ export class CallService {
     tools: ToolRegistry,
     toolRunner: ToolRunner,
     private readonly records: CallRecordsService,
+    guards: GuardsService,
   ) {
-    this.deps = { config, logger, registry, upstreams, instructions, audio, metrics, tools, toolRunner, records };
+    this.deps = { config, logger, registry, upstreams, instructions, audio, metrics, tools, toolRunner, records, guards };
   }
 
   admit(): Admission {

@@ -23,6 +23,8 @@ export interface ToolCallsListener {
   control(control: CallControl): void;
   /** Resolves once the agent's last words have played at the caller's end (bounded by maxMs). */
   agentQuiet(maxMs: number): Promise<void>;
+  /** A tool started (true) or finished (false) working: the line is busy, not idle, meanwhile. */
+  working(busy: boolean): void;
 }
 
 export interface ToolCallsDeps {
@@ -90,7 +92,8 @@ export class ToolCalls {
     const { tools, runner, metrics, conversation, log, uuid, metadata } = this.deps;
     if (tools.get(name)?.control) await this.listener.agentQuiet(this.deps.callControlWaitMs);
     if (this.signal.aborted) return undefined;
-    const result = await runner.run({ uuid, name, rawArguments, metadata, logger: log });
+    this.listener.working(true);
+    const result = await runner.run({ uuid, name, rawArguments, metadata, logger: log }).finally(() => this.listener.working(false));
     metrics.toolCalls.labels(tools.get(name) ? name : 'other', result.ok ? 'ok' : 'error').inc();
     conversation.add({
       role: 'tool',

@@ -1,5 +1,6 @@
 import { urlSecrets } from '../logging/redaction.js';
 import { Env, EnvReader, VarDoc } from './env-reader.js';
+import { readGuardsConfig, type GuardsConfig } from '../guards/guards-config.js';
 import { isLiveVoice, LIVE_VOICES } from '../live/live-events.js';
 import { DEFAULT_LIVE_BACKEND_MODEL } from '../live/live-session-start.js';
 
@@ -152,6 +153,7 @@ export interface AppConfig {
     /** IANA time zone of {{today}} and {{now}}. */
     timezone: string;
   };
+  guards: GuardsConfig;
 }
 
 export class ConfigError extends Error {
@@ -316,8 +318,10 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
   };
   if (!isTimeZone(profiles.timezone)) r.problem(`PROFILE_TIMEZONE=${profiles.timezone.slice(0, 80)}: not a known time zone (an IANA name such as Europe/Paris, or UTC)`);
 
+  const guards = readGuardsConfig(r, env);
+
   return {
-    config: { server, openai, instructions, audio, tools, continuity, records, simulator, profiles },
+    config: { server, openai, instructions, audio, tools, continuity, records, simulator, profiles, guards },
     problems: r.problems,
     docs: r.docs,
   };

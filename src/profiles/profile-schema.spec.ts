@@ -54,7 +54,7 @@ describe('validateProfile', () => {
     [{ max_output_tokens: 5000 }, "field 'max_output_tokens': 5000 is not a token limit (integer 1 to 4096 or \"inf\", as OPENAI_MAX_TOKENS)"],
     [{ output_speed: 2 }, "field 'output_speed': 2 is out of range (0.25 to 1.5)"],
     [{ interface: 'sip' }, 'field \'interface\': "sip" is not allowed (one of realtime, live, as OPENAI_INTERFACE)'],
-    [{ greeting_mode: 'sung' }, 'field \'greeting_mode\': "sung" is not allowed (one of generated, verbatim)'],
+    [{ greeting_mode: 'sung' }, 'field \'greeting_mode\': "sung" is not allowed (one of generated, verbatim, as GREETING_MODE)'],
     [{ voice: '' }, "field 'voice': is empty"],
     [{ voice: 42 }, "field 'voice': 42 is not text"],
     [{ model: 'gpt\nrealtime' }, "field 'model': holds control characters"],

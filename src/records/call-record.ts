@@ -51,6 +51,8 @@ export interface CallRecord {
   callMetadata: { startTime: string; endTime: string; durationSeconds: number };
   outcome: CallOutcome;
   reason: string;
+  /** Upstream failures only: announced_hangup or announced_transfer. */
+  handling?: string;
   transcripts: TranscriptEntry[];
   toolCalls: ToolCallEntry[];
   instructionsSource: string;
@@ -90,6 +92,7 @@ export function buildCallRecord(input: CallRecordInput, opts: CallRecordOptions)
     },
     outcome: input.outcome,
     reason: input.reason,
+    ...(input.handling ? { handling: input.handling } : {}),
     transcripts: spoken.map((item) => transcriptEntry(item, opts.includeTranscripts)),
     toolCalls: tools.map((item) => toolCallEntry(item, opts.includeTranscripts)),
     instructionsSource: input.instructionsSource,

@@ -38,6 +38,9 @@ beforeAll(async () => {
     OPENAI_API_KEY: API_KEY,
     AUTH_TOKEN,
     AMI_URL: `http://ami:${AMI_PASSWORD}@127.0.0.1:${await freePort()}`,
+    // This suite pins the plain end of a failed call (error message, close 1011); the announced
+    // hangup that a configured AMI_URL brings is test/call-guards.e2e-spec.ts's.
+    FAILURE_ACTION: 'none',
     CALL_SUMMARY_URL: await receiver.start(),
     UPSTREAM_RECONNECT_BASE_MS: '20',
     MAX_MESSAGES_PER_SECOND: String(RATE),

@@ -19,6 +19,7 @@ import type {
 } from '../../src/realtime/upstream-session.js';
 import { UpstreamFailure } from '../../src/realtime/upstream-session.js';
 import { CallRegistry } from '../../src/call/call-registry.js';
+import { GuardsService } from '../../src/guards/index.js';
 import { CallSession } from '../../src/call/call-session.js';
 import type { CallEnd, CallSink } from '../../src/call/call-sink.js';
 
@@ -204,6 +205,7 @@ export function callEngine(env: Env = {}, opts: { autoOpen?: boolean } = {}): En
     tools: tools.registry,
     toolRunner: tools.runner,
     records,
+    guards: new GuardsService(config, logger),
   });
   return { call, upstreams, sink, tools, metrics, logs };
 }

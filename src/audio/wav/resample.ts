@@ -1,5 +1,5 @@
 /**
- * Sample-rate conversion for recordings (a test tool's input, not the service's hot path):
+ * Sample-rate conversion for recordings (recordings read once: the call client's input and the service's announcements, never the hot path):
  * direct Blackman-windowed sinc interpolation, any ratio. The low-pass sits at 43% of the lower
  * rate (3.44 kHz for 8 kHz output, above the 3.4 kHz telephone band) so that everything a
  * 48 kHz or 44.1 kHz recording holds above 4 kHz is removed instead of folding back as

@@ -1,3 +1,7 @@
+/**
+ * Recordings in and out of WAV files: the call client's caller and reply, and the service's own
+ * announcements (read and converted once at start-up, never on the audio path).
+ */
 import { toMono8k } from './resample.js';
 
 /** PCM as the WAV file holds it, decoded to floats in [-1, 1) and mixed down to one channel. */

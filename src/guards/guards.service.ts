@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { ROOT_LOGGER } from '../logging/index.js';
+import { CallGuards, type GuardedCall } from './call-guards.js';
+import { defaultWaitSound, loadWavFrames } from './guard-audio.js';
+import { ToolWaitSound } from './tool-wait-sound.js';
+
+const BUNDLED_ANNOUNCEMENT = fileURLToPath(new URL('../../assets/failure-announcement.wav', import.meta.url));
+
+/**
+ * The call guards' shared parts: settings, the failure announcement (read and converted once, at
+ * start-up, so a bad file stops the service rather than a call), and the failed-call memory.
+ */
+@Injectable()
+export class GuardsService {
+  private readonly announcement: readonly Buffer[];
+  private readonly waitSound: readonly Buffer[];
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    const { guards } = config;
+    this.announcement = framesOf('FAILURE_ANNOUNCEMENT', guards.failureAnnouncement ?? BUNDLED_ANNOUNCEMENT);
+    this.waitSound = guards.toolWaitSound ? framesOf('TOOL_WAIT_SOUND', guards.toolWaitSound) : defaultWaitSound();
+    if (guards.failureAction.type === 'none') {
+      logger.info('upstream failures end the call without an announcement (FAILURE_ACTION=none, or no AMI_URL set to carry out an action)');
+    } else {
+      logger.info({ failureAction: guards.failureAction, announcementMs: this.announcement.length * 20 }, 'upstream failures are announced, then acted on through AMI');
+    }
+  }
+
+  forCall(call: GuardedCall, signal: AbortSignal): CallGuards {
+    const { tools, guards } = this.config;
+    return new CallGuards(guards, call, { amiUrl: tools.amiUrl, timeoutMs: tools.amiTimeoutMs }, this.announcement, signal);
+  }
+
+  waitSoundFor(out: ConstructorParameters<typeof ToolWaitSound>[2], signal: AbortSignal): ToolWaitSound {
+    return new ToolWaitSound(this.waitSound, this.config.guards.toolWaitSoundAfterMs, out, signal);
+  }
+}
+
+/** Read at start-up: a bad file stops the service with the variable and the file named. */
+function framesOf(variable: string, file: string): Buffer[] {
+  try {
+    return loadWavFrames(file);
+  } catch (err) {
+    throw new Error(`${variable}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
