@@ -18,8 +18,10 @@ import { delay, findLine, linesOf, openWsCall, waitUntil, WsWitness } from './su
  * configured secret leaves the process by any road.
  */
 const SEED = 0x0bad5eed;
-const FUZZ_CALLS = 6;
-const EVENTS_PER_CALL = 250;
+const FUZZ_CALLS = 8;
+const EVENTS_PER_CALL = 500;
+/** Distinct error codes and tool names one call sends, each a would-be metric series. */
+const DISTINCT_LABELS = 3000;
 const API_KEY = 'sk-proj-UPFUZZ-SECRET-0123456789abcdef';
 const AMI_PASSWORD = 'amipass-UPFUZZ-SECRET-42';
 const MAX_SEND_BUFFER = 16384;
@@ -242,7 +244,12 @@ describe('fuzzing the upstream (fixed seed, bounded count)', () => {
       client.close();
     }
     expect(counts.text + counts.binary).toBe(FUZZ_CALLS * EVENTS_PER_CALL);
-    // Thousands of distinct random codes and tool names: the labels stay bounded.
+    // Thousands of distinct codes and tool names (each a new series, if labels were not bounded).
+    const { client: labels, upstream: labelsUp } = await openWsCall(app, fake, 'upfuzz-labels');
+    for (let i = 0; i < DISTINCT_LABELS; i++) labelsUp.error(`code_${i}_${randomString(6)}`, 'distinct');
+    labelsUp.toolCalls(Array.from({ length: DISTINCT_LABELS / 10 }, (_, i) => ({ name: `tool_${i}`, args: {} })));
+    await waitUntil(() => labelsUp.count('conversation.item.create') >= DISTINCT_LABELS / 10, 10_000, 'the unknown tools answered');
+    labels.close();
     const metrics = await metricsText();
     expect(seriesOf(metrics, 'avr_sts_upstream_errors_total').length).toBeLessThanOrEqual(40);
     expect(seriesOf(metrics, 'avr_sts_tool_calls_total').length).toBeLessThanOrEqual(20);
