@@ -239,11 +239,13 @@ describe('fuzzing the upstream (fixed seed, bounded count)', () => {
       await serviceAndWitnessFine();
     }
     // A call ends (or goes on) only through documented closes; none brought down its neighbour.
+    expect(counts.text + counts.binary).toBe(FUZZ_CALLS * EVENTS_PER_CALL);
+    const ended = calls.filter(({ client }) => client.ws.readyState !== WebSocket.OPEN).length;
+    console.log(`upstream fuzz: ${counts.text} text and ${counts.binary} binary frames into ${FUZZ_CALLS} calls (${ended} ended by them), ${witness.checks} witness checks`);
     for (const { client } of calls) {
       if (client.ws.readyState === WebSocket.CLOSED) expect([1000, 1011]).toContain((await client.closed).code);
       client.close();
     }
-    expect(counts.text + counts.binary).toBe(FUZZ_CALLS * EVENTS_PER_CALL);
     // Thousands of distinct codes and tool names (each a new series, if labels were not bounded).
     const { client: labels, upstream: labelsUp } = await openWsCall(app, fake, 'upfuzz-labels');
     for (let i = 0; i < DISTINCT_LABELS; i++) labelsUp.error(`code_${i}_${randomString(6)}`, 'distinct');
