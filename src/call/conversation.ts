@@ -14,6 +14,10 @@ export interface ConversationItem {
 
 /** Bound on the item start times and interrupted marks kept while their transcripts are due. */
 const MAX_TRACKED_ITEMS = 64;
+/** Text kept per entry: a spoken turn is a few hundred characters; a runaway one is cut. */
+export const MAX_ITEM_TEXT_CHARS = 8000;
+/** Text kept per call: beyond it the oldest entries go, whatever their count. */
+export const MAX_CONVERSATION_CHARS = 200_000;
 
 /**
  * The call's conversation as text, in spoken order: what continuity replays into a new upstream
@@ -25,18 +29,25 @@ export class Conversation {
   private readonly items: ConversationItem[] = [];
   private readonly startedAt = new Map<string, number>();
   private readonly interrupted = new Set<string>();
+  private chars = 0;
 
   constructor(
     private readonly maxItems: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Inserts in spoken order (`at`). */
+  /** Inserts in spoken order (`at`); text (and a tool's result) cut to MAX_ITEM_TEXT_CHARS. */
   add(item: ConversationItem): ConversationItem {
+    item.text = cut(item.text);
+    if (item.tool?.result !== undefined) item.tool.result = cut(item.tool.result);
+    if (item.tool?.error !== undefined) item.tool.error = cut(item.tool.error);
     let i = this.items.length;
     while (i > 0 && this.items[i - 1].at > item.at) i--;
     this.items.splice(i, 0, item);
-    if (this.items.length > this.maxItems) this.items.shift();
+    this.chars += weight(item);
+    while (this.items.length > 1 && (this.items.length > this.maxItems || this.chars > MAX_CONVERSATION_CHARS)) {
+      this.chars -= weight(this.items.shift()!);
+    }
     return item;
   }
 
@@ -83,6 +94,15 @@ export class Conversation {
     }
     return out.reverse();
   }
+}
+
+function cut(text: string): string {
+  return text.length > MAX_ITEM_TEXT_CHARS ? `${text.slice(0, MAX_ITEM_TEXT_CHARS)}… (cut from ${text.length} chars)` : text;
+}
+
+/** The characters an entry holds (its arguments are bounded by the tool runner's depth limit and the event size). */
+function weight(item: ConversationItem): number {
+  return item.text.length + (item.tool?.result?.length ?? 0) + (item.tool?.error?.length ?? 0);
 }
 
 /** A tool entry is replayed as a note of what was called and what came of it. */

@@ -79,6 +79,8 @@ export interface AppConfig {
     greeting?: string;
     connectTimeoutMs: number;
     heartbeatMs: number;
+    /** Bytes written to one upstream socket and not yet taken by it, beyond which caller audio is dropped. */
+    maxSendBufferBytes: number;
     mcpServers: McpServerConfig[];
     /** Realtime or GPT-Live; defaults from the model name. */
     interface: (typeof OPENAI_INTERFACES)[number];
@@ -111,6 +113,8 @@ export interface AppConfig {
     dir: string;
     enabled?: string[];
     timeoutMs: number;
+    /** Tool handlers one call may have running at once; further calls are answered with an error at once. */
+    maxConcurrentPerCall: number;
     /** How long a hangup/transfer waits for the agent's last words to reach the caller. */
     callControlWaitMs: number;
   };
@@ -212,6 +216,13 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     greeting: r.optionalString('OPENAI_GREETING', 'When set, the agent speaks first, following this text'),
     connectTimeoutMs: r.int('OPENAI_CONNECT_TIMEOUT_MS', 10000, 100, 120000, 'Upstream connect and first-event timeout'),
     heartbeatMs: r.int('OPENAI_HEARTBEAT_MS', 10000, 100, 300000, 'Upstream ping interval; no pong by the next ping counts as a drop'),
+    maxSendBufferBytes: r.int(
+      'OPENAI_MAX_SEND_BUFFER_BYTES',
+      327680,
+      16384,
+      67108864,
+      'Bytes queued for one upstream connection that is not reading (about 5 s of 24 kHz PCM16 as base64) beyond which caller audio is dropped, counted and logged once',
+    ),
     mcpServers:
       r.json<McpServerConfig[]>(
         'OPENAI_MCP_SERVERS',
@@ -271,6 +282,7 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     dir: r.string('TOOLS_DIR', './tools', "Folder of operators' tool modules (.js/.cjs/.mjs)"),
     enabled: r.list('AVR_TOOLS', 'Comma-separated tool names offered to the model (default: all)'),
     timeoutMs: r.int('TOOL_TIMEOUT_MS', 10000, 100, 300000, 'Timeout of one tool handler'),
+    maxConcurrentPerCall: r.int('TOOL_MAX_CONCURRENT_PER_CALL', 4, 1, 100, 'Tool calls one call may have running at once; more are answered at once with an error the model can act on'),
     callControlWaitMs: r.int('CALL_CONTROL_WAIT_MS', 8000, 0, 60000, "Hangup/transfer wait for the agent's last words"),
   };
 

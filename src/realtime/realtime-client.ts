@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { normaliseEventType, type ServerEvent } from './realtime-events.js';
 import type { UpstreamTarget } from './upstream-target.js';
 import { failureFromHttpStatus, failureFromSocketError, UpstreamFailure } from './upstream-failure.js';
+import { SecretRedactor, urlSecrets } from '../logging/redaction.js';
 
 export interface RealtimeClientHandlers {
   onEvent(event: ServerEvent): void;
@@ -11,7 +12,26 @@ export interface RealtimeClientHandlers {
   onLost(failure: UpstreamFailure): void;
 }
 
-const MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
+/**
+ * Largest upstream message read at all (beyond it the connection closes with 1009 and continuity
+ * takes over): room for a session.updated echoing the largest instructions, never a 64 MB read.
+ */
+const MAX_UPSTREAM_MESSAGE = 16 * 1024 * 1024;
+/**
+ * Most base64 one audio delta may carry (about 16 s of 24 kHz PCM16): the server sends a few
+ * hundred ms a delta; a bigger one is dropped and counted, so a single event cannot fill the
+ * caller's send buffer and end the call as "not reading".
+ */
+export const MAX_AUDIO_DELTA_CHARS = 1024 * 1024;
+/**
+ * Longest string kept in any other event (transcripts, error messages, reasons, names): longer
+ * ones are cut here, at the edge, so no log line, record or client message carries megabytes.
+ */
+export const MAX_EVENT_STRING_CHARS = 16 * 1024;
+/** Only this deep are strings cut and redacted: every field the call engine reads is shallower. */
+const MAX_WALK_DEPTH = 6;
+const DEFAULT_MAX_SEND_BUFFER_BYTES = 320 * 1024;
+const AUDIO_DELTA = 'response.output_audio.delta';
 
 /**
  * One upstream Realtime connection of one call. Knows OpenAI's wire protocol and nothing of AVR:
@@ -25,6 +45,10 @@ export class RealtimeClient {
   private malformed = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private awaitingPong = false;
+  private droppedAudioBytes = 0;
+  private droppedAudioChunks = 0;
+  private readonly redactor: SecretRedactor;
+  private readonly maxSendBufferBytes: number;
   readonly openedAt = Date.now();
 
   constructor(
@@ -37,7 +61,11 @@ export class RealtimeClient {
     private readonly heartbeatMs: number,
     private readonly logger: Logger,
     private readonly handlers: RealtimeClientHandlers,
-  ) {}
+  ) {
+    // The credentials this connection carries: an upstream error that quotes them goes no further.
+    this.redactor = new SecretRedactor([...headerSecrets(target.headers), ...urlSecrets(target.url)]);
+    this.maxSendBufferBytes = target.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES;
+  }
 
   /**
    * Opens the connection and waits for the server's first event (session.created): an upstream
@@ -114,13 +142,31 @@ export class RealtimeClient {
     return true;
   }
 
-  /** Appends caller audio (already in the session's input format), without a JSON encoder pass. */
+  /**
+   * Appends caller audio (already in the session's input format), without a JSON encoder pass.
+   * An upstream that does not read (its socket's queue beyond OPENAI_MAX_SEND_BUFFER_BYTES) gets
+   * no more audio until it catches up: dropped, counted and logged once, never held in memory.
+   */
   appendAudio(audio: Uint8Array): boolean {
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN && ws.bufferedAmount > this.maxSendBufferBytes) {
+      if (this.droppedAudioChunks++ === 0) {
+        this.logger.warn(
+          { upstream: this.target.display, bufferedBytes: ws.bufferedAmount, maxSendBufferBytes: this.maxSendBufferBytes },
+          'upstream is not reading: caller audio dropped until it catches up (OPENAI_MAX_SEND_BUFFER_BYTES)',
+        );
+      }
+      this.droppedAudioBytes += audio.byteLength;
+      return false;
+    }
     const b64 = Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength).toString('base64');
     return this.sendRaw(`{"type":"input_audio_buffer.append","audio":"${b64}"}`);
   }
 
   close(): void {
+    if (this.droppedAudioChunks > 0 && !this.closedByUs) {
+      this.logger.warn({ upstream: this.target.display, droppedAudioBytes: this.droppedAudioBytes, droppedAudioChunks: this.droppedAudioChunks }, 'caller audio dropped for an upstream that was not reading');
+    }
     this.closedByUs = true;
     clearInterval(this.heartbeat);
     const ws = this.ws;
@@ -169,12 +215,59 @@ export class RealtimeClient {
       if (this.malformed++ === 0) this.logger.warn({ upstream: this.target.display }, 'malformed event from upstream ignored');
       return undefined;
     }
+    if (event.type === AUDIO_DELTA) {
+      const delta = (event as { delta?: unknown }).delta;
+      if (typeof delta === 'string' && delta.length > MAX_AUDIO_DELTA_CHARS) {
+        if (this.malformed++ === 0) this.logger.warn({ upstream: this.target.display, chars: delta.length }, 'oversized audio delta from upstream ignored');
+        return undefined;
+      }
+    } else {
+      boundStrings(event, this.redactor);
+    }
     event.type = normaliseEventType(event.type);
     return event;
   }
 
   get malformedEvents(): number {
     return this.malformed;
+  }
+
+  /** Caller audio dropped because this connection's queue was over its bound. */
+  get droppedCallerAudioBytes(): number {
+    return this.droppedAudioBytes;
+  }
+}
+
+/** The values of the credential headers (Authorization's token and the whole header, api-key). */
+function headerSecrets(headers: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const key = name.toLowerCase();
+    if (key === 'authorization') out.push(value.replace(/^Bearer\s+/i, ''), value);
+    else if (key === 'api-key') out.push(value);
+  }
+  return out;
+}
+
+/**
+ * Cuts every string of an event longer than MAX_EVENT_STRING_CHARS and redacts the connection's
+ * credentials in each, in place, without recursion (a deeply nested value costs a bounded walk).
+ */
+function boundStrings(root: Record<string, unknown>, redactor: SecretRedactor): void {
+  const stack: Array<{ value: Record<string, unknown> | unknown[]; depth: number }> = [{ value: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    const keys: Array<string | number> = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+    for (const key of keys) {
+      const v = (value as Record<string | number, unknown>)[key];
+      if (typeof v === 'string') {
+        const cut = v.length > MAX_EVENT_STRING_CHARS ? `${v.slice(0, MAX_EVENT_STRING_CHARS)}… (cut from ${v.length} chars)` : v;
+        const clean = redactor.active ? redactor.redact(cut) : cut;
+        if (clean !== v) (value as Record<string | number, unknown>)[key] = clean;
+      } else if (typeof v === 'object' && v !== null && depth + 1 < MAX_WALK_DEPTH) {
+        stack.push({ value: v as Record<string, unknown> | unknown[], depth: depth + 1 });
+      }
+    }
   }
 }
 

@@ -5,6 +5,8 @@ export interface UpstreamTarget {
   headers: Record<string, string>;
   /** The URL without credentials or query, safe to log. */
   display: string;
+  /** Bytes queued on this connection beyond which caller audio is dropped (OPENAI_MAX_SEND_BUFFER_BYTES). */
+  maxSendBufferBytes?: number;
 }
 
 /**
@@ -19,5 +21,5 @@ export function upstreamTarget(baseUrl: string, openai: AppConfig['openai']): Up
     if (url.hostname.endsWith('.openai.azure.com')) headers['api-key'] = openai.apiKey;
     else headers.Authorization = `Bearer ${openai.apiKey}`;
   }
-  return { url: url.toString(), headers, display: `${url.protocol}//${url.host}${url.pathname}` };
+  return { url: url.toString(), headers, display: `${url.protocol}//${url.host}${url.pathname}`, maxSendBufferBytes: openai.maxSendBufferBytes };
 }

@@ -45,6 +45,10 @@ module.exports = {
   },
 };`,
   'silent.mjs': `export default { name: 'says_nothing', input_schema: {}, handler() {} };`,
+  // Answers (or fails) quoting what it was given: a handler that quotes a credential it knows.
+  'quotes.mjs': `export default { name: 'quotes_back', input_schema: {}, handler: async (uuid, { text, fail }) => { if (fail) throw new Error('refused ' + text); return 'you said ' + text; } };`,
+  // Holds each call 150 ms and records the most it saw running at once.
+  'slow.mjs': `export default { name: 'slow_lookup', input_schema: {}, handler: async () => { globalThis.slowNow = (globalThis.slowNow ?? 0) + 1; globalThis.slowMost = Math.max(globalThis.slowMost ?? 0, globalThis.slowNow); await new Promise((r) => setTimeout(r, 150)); globalThis.slowNow--; return 'done'; } };`,
   'circular.mjs': `export default { name: 'circular', input_schema: {}, handler() { const o = {}; o.self = o; return o; } };`,
 };
 
@@ -194,5 +198,31 @@ describe('ToolRunner', () => {
     expect(harness.logs.lines()).toContainEqual(
       expect.objectContaining({ level: 'debug', tool: 'get_weather', arguments: '{"city":"Rome"}', output: 'Sunny in Rome' }),
     );
+  });
+
+  it('a configured secret quoted by a handler, in its answer or its error, is redacted before the model hears it', async () => {
+    const secret = 'sk-proj-RUNNER-SECRET-0123456789';
+    const harness = await tools({ OPENAI_API_KEY: secret });
+    const answer = await run(harness, { name: 'quotes_back', rawArguments: JSON.stringify({ text: secret }) });
+    expect(answer).toMatchObject({ ok: true, output: 'you said [redacted]' });
+    const failed = await run(harness, { name: 'quotes_back', rawArguments: JSON.stringify({ text: secret, fail: true }) });
+    expect(failed.ok).toBe(false);
+    expect(`${failed.output} ${failed.error}`).not.toContain(secret);
+    expect(failed.output).toContain('refused [redacted]');
+  });
+
+  it('at most TOOL_MAX_CONCURRENT_PER_CALL run at once per call: the rest are answered at once with an error, other calls are not held back', async () => {
+    const harness = await tools({ TOOL_MAX_CONCURRENT_PER_CALL: '3', TOOL_TIMEOUT_MS: '5000' });
+    (globalThis as { slowMost?: number }).slowMost = 0;
+    const results = await Promise.all(Array.from({ length: 20 }, () => run(harness, { name: 'slow_lookup' })));
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
+    const refused = results.filter((r) => !r.ok);
+    expect(refused).toHaveLength(17);
+    expect(refused[0].output).toMatch(/at most 3 tool calls can run at once/);
+    expect(refused[0].durationMs).toBeLessThan(100);
+    // Another call has its own allowance, and this call's comes back once its runs are over.
+    const [other, again] = await Promise.all([run(harness, { name: 'slow_lookup', uuid: 'another-call' }), run(harness, { name: 'slow_lookup' })]);
+    expect([other.ok, again.ok]).toEqual([true, true]);
+    expect((globalThis as { slowMost?: number }).slowMost).toBeLessThanOrEqual(3);
   });
 });

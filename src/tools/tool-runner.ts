@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { APP_CONFIG, configuredSecrets, type AppConfig } from '../config/index.js';
+import { SecretRedactor } from '../logging/redaction.js';
 import type { CallControl, Tool } from './tool.js';
 import { ToolRegistry } from './tool-registry.js';
 
@@ -37,15 +38,47 @@ type Outcome = Omit<ToolCallResult, 'name' | 'durationMs'>;
  */
 @Injectable()
 export class ToolRunner {
+  /** Tool handlers running per call uuid (entries leave at zero). */
+  private readonly running = new Map<string, number>();
+  /** A handler's answer or error that quotes a configured secret (an AMI URL's password) is redacted before the model hears it. */
+  private readonly redactor: SecretRedactor;
+
   constructor(
     private readonly registry: ToolRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.redactor = new SecretRedactor(configuredSecrets(config));
+  }
 
   async run(request: ToolCallRequest): Promise<ToolCallResult> {
     const started = Date.now();
-    const outcome = await this.outcome(request);
-    const result: ToolCallResult = { name: request.name, ...outcome, durationMs: Date.now() - started };
+    const limit = this.config.tools.maxConcurrentPerCall;
+    const running = this.running.get(request.uuid) ?? 0;
+    let outcome: Outcome;
+    if (running >= limit) {
+      // A model (or an upstream) asking for a thousand calls at once must not send a thousand AMI requests.
+      outcome = failure(
+        request.rawArguments,
+        `too many tool calls at once (TOOL_MAX_CONCURRENT_PER_CALL=${limit})`,
+        `Error: ${request.name} was not run: at most ${limit} tool calls can run at once. Wait for the others to finish, then call it again if it is still needed.`,
+      );
+    } else {
+      this.running.set(request.uuid, running + 1);
+      try {
+        outcome = await this.outcome(request);
+      } finally {
+        const left = (this.running.get(request.uuid) ?? 1) - 1;
+        if (left > 0) this.running.set(request.uuid, left);
+        else this.running.delete(request.uuid);
+      }
+    }
+    const result: ToolCallResult = {
+      name: request.name,
+      ...outcome,
+      output: this.redactor.redact(outcome.output),
+      ...(outcome.error !== undefined ? { error: this.redactor.redact(outcome.error) } : {}),
+      durationMs: Date.now() - started,
+    };
     this.log(request, result);
     return result;
   }
