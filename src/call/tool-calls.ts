@@ -26,6 +26,8 @@ export interface ToolCallsListener {
 }
 
 export interface ToolCallsDeps {
+  /** The call's tool allow-list (its profile's); unset: every loaded tool may run. */
+  allowedTools?: () => ReadonlySet<string> | undefined;
   uuid: string;
   metadata: Record<string, unknown>;
   log: Logger;
@@ -90,7 +92,8 @@ export class ToolCalls {
     const { tools, runner, metrics, conversation, log, uuid, metadata } = this.deps;
     if (tools.get(name)?.control) await this.listener.agentQuiet(this.deps.callControlWaitMs);
     if (this.signal.aborted) return undefined;
-    const result = await runner.run({ uuid, name, rawArguments, metadata, logger: log });
+    const allowed = this.deps.allowedTools?.();
+    const result = await runner.run({ uuid, name, rawArguments, metadata, logger: log, ...(allowed ? { allowed } : {}) });
     metrics.toolCalls.labels(tools.get(name) ? name : 'other', result.ok ? 'ok' : 'error').inc();
     conversation.add({
       role: 'tool',
