@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.js';
 import type { ResolvedInstructions } from '../instructions/instructions.service.js';
+import { takesTranscriptionPrompt } from '../realtime/session-update.js';
 import type { UpstreamCallSettings, UpstreamTool } from '../realtime/upstream-session.js';
 import type { GreetingMode } from './agent-profile.js';
 import type { ProfileCall } from './profile-source.js';
@@ -100,6 +101,9 @@ export class CallProfile {
    * keeps the deployment's model, with one warning, rather than a connection that cannot work.
    */
   private forDeployment(profile: ResolvedProfile): ResolvedProfile {
+    if (profile.transcriptionKeywords?.length && !takesTranscriptionPrompt(profile.openai.transcriptionModel)) {
+      this.log.warn({ profile: profile.name, transcriptionModel: profile.openai.transcriptionModel }, "the profile's transcription keywords are left out: this transcription model takes no prompt");
+    }
     const served = this.config.openai.interface;
     if (profile.interface === served) return profile;
     this.log.warn({ profile: profile.name, source: profile.source, asked: profile.interface, served }, "the profile's interface is not the one this deployment serves: the call keeps the deployment's model");
@@ -108,12 +112,13 @@ export class CallProfile {
 }
 
 /**
- * The call metadata a log line or call record may carry: init.provider_config keeps only the
- * fields PROVIDER_CONFIG_FIELDS names (what the operator chose to let calls set), never a
- * secret-looking one; the rest of the metadata is left to the record's and logger's own bounds.
+ * The call metadata a log line or call record may carry. Once PROVIDER_CONFIG_FIELDS makes
+ * init.provider_config a profile source, provider_config keeps only the fields it names, never a
+ * secret-looking one (the rest may be another agent's settings or credentials). Without it,
+ * provider_config is plain metadata, as before profiles, left to the record's and logger's bounds.
  */
 export function metadataForRecords(metadata: Readonly<Record<string, unknown>>, providerConfigFields: readonly string[]): Record<string, unknown> {
-  if (!Object.hasOwn(metadata, 'provider_config')) return { ...metadata };
+  if (providerConfigFields.length === 0 || !Object.hasOwn(metadata, 'provider_config')) return { ...metadata };
   const { provider_config: raw, ...rest } = metadata;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return rest;
   const allowed = new Set(providerConfigFields);

@@ -9,7 +9,7 @@ export type SessionExtras = Omit<UpstreamCallSettings, 'openai'>;
  * Transcription models that take no `prompt` (the declarations: "not supported with
  * gpt-realtime-whisper in GA Realtime sessions"; the diarize model takes none either).
  */
-function takesTranscriptionPrompt(model: string): boolean {
+export function takesTranscriptionPrompt(model: string): boolean {
   return !/^gpt-realtime-whisper\b|diarize/.test(model);
 }
 
