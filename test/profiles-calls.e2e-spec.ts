@@ -140,7 +140,8 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
     try {
       await writeFile(
         join(dir, 'sales.yaml'),
-        'version: "3"\nmatch: ["5001"]\nvoice: cedar\ngreeting: Sales here for {{called_number}}\ninstructions: Sell to {{caller_number}} on call {{uuid}}.\ntools: [avr_transfer]\noutput_speed: 1.2\n',
+        'version: "3"\nmatch: ["5001"]\nvoice: cedar\ngreeting: Sales here for {{called_number}}\ninstructions: Sell to {{caller_number}} on call {{uuid}}.\ntools: [avr_transfer]\noutput_speed: 1.2\n' +
+          'mcp_servers:\n  - server_label: crm\n    server_url: https://mcp.example.com/sse\n    headers: { X-Call: "{{uuid}}" }\n',
       );
       await writeFile(join(dir, 'support.json'), JSON.stringify({ match: ['5002'], voice: 'ash', greeting: 'Support here', tools: ['avr_hangup'] }));
       await writeFile(join(dir, 'default.yaml'), 'voice: sage\n');
@@ -149,7 +150,8 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
       const a = await upstreamOf(fake, since, 'call prof-call-a');
       const b = await upstreamOf(fake, since, 'call prof-call-b');
 
-      expect([a.voice, a.instructions, a.tools]).toEqual(['cedar', 'Sell to +33611 on call prof-call-a.', ['avr_transfer']]);
+      expect([a.voice, a.instructions, a.tools]).toEqual(['cedar', 'Sell to +33611 on call prof-call-a.', ['avr_transfer', 'crm']]);
+      expect(a.update.session.tools[1]).toMatchObject({ type: 'mcp', server_url: 'https://mcp.example.com/sse', headers: { 'X-Call': 'prof-call-a' } });
       expect(a.greeting).toContain('greeting the caller: Sales here for 5001');
       expect(a.update.session.audio.output.speed).toBe(1.2);
       expect([b.voice, b.instructions, b.tools]).toEqual(['ash', 'Help the caller of 5002 on call prof-call-b.', ['avr_hangup']]);
