@@ -39,6 +39,8 @@ export interface CallRecordInput {
   /** Per turn: caller's end of speech to the first agent frame sent. */
   latenciesMs: number[];
   usage: UsageTotals;
+  /** The call's agent profile (name, version, source); unset for calls refused before one was resolved. */
+  profile?: { name: string; version?: string; source: string };
 }
 
 export function emptyUsage(): UsageTotals {

@@ -3,10 +3,11 @@ import type { AudioFactory } from '../audio/index.js';
 import type { AppConfig } from '../config/index.js';
 import type { InstructionsService, ResolvedInstructions } from '../instructions/instructions.service.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
+import { CallProfile, type CallProfiles } from '../profiles/call-profile.js';
 import type { ToolRegistry, ToolRunner } from '../tools/index.js';
 import type { CallRecordsService } from '../records/index.js';
 import { greetingInstructions, type CallGuards, type GuardsService, type ToolWaitSound } from '../guards/index.js';
-import type { UpstreamEvent, UpstreamSessionFactory, UpstreamSessionSettings } from '../realtime/upstream-session.js';
+import type { UpstreamEvent, UpstreamListener, UpstreamSessionFactory, UpstreamSessionSettings } from '../realtime/upstream-session.js';
 import { addUsage, emptyUsage, type CallRecordInput } from './call-record-input.js';
 import { CONTINUE_AFTER_SWITCH, type SwitchCause } from './continuity.js';
 import { AgentAudioPath } from './agent-audio.js';
@@ -40,6 +41,8 @@ export interface CallDeps {
   toolRunner: ToolRunner;
   records: CallRecordsService;
   guards: GuardsService;
+  /** Per-call agent profiles; unset (engine unit tests): every call on the env defaults. */
+  profiles?: CallProfiles;
 }
 
 const MAX_PENDING_DTMF = 32;
@@ -68,6 +71,8 @@ export class CallSession implements LiveCall {
   private ended: CallEnd | undefined;
   private instructions: ResolvedInstructions = { text: '', source: '' };
   private firstInstructions: Promise<ResolvedInstructions> | undefined;
+  /** The call's agent profile; set by start(). */
+  private profile: CallProfile | undefined;
   private pendingDtmf: string[] = [];
   private callerSpeaking = false;
   private readonly latency: TurnLatency;
@@ -113,7 +118,8 @@ export class CallSession implements LiveCall {
       (f) => this.sendFrame(f),
       (itemId) => this.conversation.itemStarted(itemId),
     );
-    this.link = new UpstreamLink(deps.upstreams, this.log, deps.metrics, continuity, this.abort.signal, {
+    const upstreams = { create: (logger: Logger, listener: UpstreamListener) => deps.upstreams.create(logger, listener, this.profile?.upstream()) };
+    this.link = new UpstreamLink(upstreams, this.log, deps.metrics, continuity, this.abort.signal, {
       settings: (cause) => this.sessionSettings(cause),
       event: (ev) => this.onUpstreamEvent(ev),
       down: () => this.onUpstreamDown(),
@@ -134,7 +140,7 @@ export class CallSession implements LiveCall {
       sessionOver: () => this.link.replaceSafely('expired'),
     });
     this.toolCalls = new ToolCalls(
-      { uuid: this.uuid, metadata: info.metadata, log: this.log, tools: deps.tools, runner: deps.toolRunner, metrics: deps.metrics, conversation: this.conversation, callControlWaitMs: tools.callControlWaitMs },
+      { allowedTools: () => this.profile?.allowedTools(), uuid: this.uuid, metadata: info.metadata, log: this.log, tools: deps.tools, runner: deps.toolRunner, metrics: deps.metrics, conversation: this.conversation, callControlWaitMs: tools.callControlWaitMs },
       {
         output: (callId, output) => this.link.session?.toolResult(callId, output),
         respond: () => this.respond(),
@@ -176,10 +182,14 @@ export class CallSession implements LiveCall {
 
   /** Registers the call and opens the upstream, resolving instructions at the same time. */
   async start(): Promise<void> {
+    const { uuid, transport, metadata } = this.info;
+    this.profile = new CallProfile(this.deps.config, this.deps.profiles, { uuid, transport, metadata }, this.log);
     this.deps.registry.add(this);
     this.deps.metrics.activeCalls.labels(this.transport).inc();
-    this.log.info({ metadata: this.info.metadata }, 'call started');
+    this.log.info({ metadata: this.profile.publicMetadata }, 'call started');
     this.firstInstructions = this.deps.instructions.resolve(this.uuid, this.log);
+    // A profile that may choose the model decides the first connection; otherwise they overlap.
+    if (this.profile.connectsAfterProfile) await this.profile.ready;
     await this.link.start();
   }
 
@@ -253,13 +263,14 @@ export class CallSession implements LiveCall {
   }
 
   private recordInput(end: CallEnd): CallRecordInput {
-    const { model, voice } = this.deps.config.openai;
+    const { model, voice } = this.profile?.openai ?? this.deps.config.openai;
     const { uuid, transport, startedAt, usage } = this;
+    const profile = this.profile?.label;
     // prettier-ignore
     return {
       uuid, transport, startedAt, usage, model, voice, outcome: end.outcome, reason: end.reason, endedAt: Date.now(), handling: end.handling,
-      metadata: this.info.metadata, conversation: this.conversation.all(), instructionsSource: this.instructions.source,
-      reconnects: this.link.reconnects, latenciesMs: this.latency.perTurnMs,
+      metadata: this.profile?.publicMetadata ?? this.info.metadata, conversation: this.conversation.all(), instructionsSource: this.instructions.source,
+      reconnects: this.link.reconnects, latenciesMs: this.latency.perTurnMs, ...(profile ? { profile } : {}),
     };
   }
 
@@ -267,11 +278,14 @@ export class CallSession implements LiveCall {
 
   private async sessionSettings(cause: SwitchCause | undefined): Promise<UpstreamSessionSettings> {
     const { continuity } = this.deps.config;
-    if (cause === undefined) this.instructions = await this.firstInstructions!;
-    else if (continuity.reresolveInstructions) this.instructions = await this.deps.instructions.resolve(this.uuid, this.log);
+    const profile = this.profile!;
+    await profile.ready;
+    if (cause === undefined) this.instructions = profile.instructions(await this.firstInstructions!);
+    else if (continuity.reresolveInstructions) this.instructions = profile.instructions(await this.deps.instructions.resolve(this.uuid, this.log));
     const replay = cause === undefined ? [] : this.conversation.replay(continuity.replayBudgetChars);
     this.itemsReplayed = replay.length;
-    return { instructions: this.instructions.text, tools: upstreamTools(this.deps.tools), replay };
+    const call = profile.upstream();
+    return { instructions: this.instructions.text, tools: profile.offered(upstreamTools(this.deps.tools)), replay, ...(call ? { call } : {}) };
   }
 
   private onUpstreamReady(cause: SwitchCause | undefined, gapMs: number): void {
@@ -281,19 +295,20 @@ export class CallSession implements LiveCall {
     if (cause === undefined) {
       this.deps.metrics.instructionSources.labels(this.instructions.source).inc();
       const { source: instructionsSource, text } = this.instructions;
-      this.log.info({ instructionsSource, instructionsChars: text.length, connectMs: Date.now() - this.startedAt, keptBytes: this.caller.keptBytes }, 'upstream session configured');
+      const profile = this.profile?.label;
+      this.log.info({ profile: profile?.name, profileSource: profile?.source, instructionsSource, instructionsChars: text.length, connectMs: Date.now() - this.startedAt, keptBytes: this.caller.keptBytes }, 'upstream session configured');
       this.sink.ready?.();
-      this.guards.start();
+      this.guards.start(this.profile?.guards);
     } else {
       const { reconnects } = this.link;
       this.log.info({ cause, gapMs, itemsReplayed: this.itemsReplayed, keptBytes: this.caller.keptBytes, reconnects }, 'upstream session replaced');
     }
     for (const digit of this.pendingDtmf.splice(0)) this.sendDtmf(digit);
-    const greeting = this.deps.config.openai.greeting;
+    const greeting = (this.profile?.openai ?? this.deps.config.openai).greeting;
     if (cause === undefined && greeting) {
       const { greetingMode, greetingInterruptible } = this.deps.config.guards;
       if (!greetingInterruptible) this.greetingProtection = 'requested';
-      this.respond({ instructions: greetingInstructions(this.instructions.text, greeting, greetingMode) });
+      this.respond({ instructions: greetingInstructions(this.instructions.text, greeting, this.profile?.greetingMode ?? greetingMode) });
     }
     // A response asked for before or during the switch follows the agent's continuation, if any.
     const interrupted = this.interruptedTurn;

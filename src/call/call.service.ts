@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { InstructionsService } from '../instructions/instructions.service.js';
 import { ROOT_LOGGER } from '../logging/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { metadataForRecords, ProfileService } from '../profiles/index.js';
 import { ToolRegistry, ToolRunner } from '../tools/index.js';
 import { CallRecordsService } from '../records/index.js';
 import { emptyUsage } from './call-record-input.js';
@@ -31,8 +32,9 @@ export class CallService {
     toolRunner: ToolRunner,
     private readonly records: CallRecordsService,
     guards: GuardsService,
+    profiles: ProfileService,
   ) {
-    this.deps = { config, logger, registry, upstreams, instructions, audio, metrics, tools, toolRunner, records, guards };
+    this.deps = { config, logger, registry, upstreams, instructions, audio, metrics, tools, toolRunner, records, guards, profiles };
   }
 
   admit(): Admission {
@@ -47,7 +49,7 @@ export class CallService {
     this.records.submit({
       uuid: info.uuid,
       transport: info.transport,
-      metadata: info.metadata,
+      metadata: metadataForRecords(info.metadata, this.deps.config.profiles.providerConfigFields),
       startedAt: now,
       endedAt: now,
       outcome: 'refused',

@@ -28,6 +28,8 @@ export interface ToolCallsListener {
 }
 
 export interface ToolCallsDeps {
+  /** The call's tool allow-list (its profile's); unset: every loaded tool may run. */
+  allowedTools?: () => ReadonlySet<string> | undefined;
   uuid: string;
   metadata: Record<string, unknown>;
   log: Logger;
@@ -92,8 +94,9 @@ export class ToolCalls {
     const { tools, runner, metrics, conversation, log, uuid, metadata } = this.deps;
     if (tools.get(name)?.control) await this.listener.agentQuiet(this.deps.callControlWaitMs);
     if (this.signal.aborted) return undefined;
+    const allowed = this.deps.allowedTools?.();
     this.listener.working(true);
-    const result = await runner.run({ uuid, name, rawArguments, metadata, logger: log }).finally(() => this.listener.working(false));
+    const result = await runner.run({ uuid, name, rawArguments, metadata, logger: log, ...(allowed ? { allowed } : {}) }).finally(() => this.listener.working(false));
     metrics.toolCalls.labels(tools.get(name) ? name : 'other', result.ok ? 'ok' : 'error').inc();
     conversation.add({
       role: 'tool',

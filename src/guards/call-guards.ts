@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { postToAmi, type AmiTarget } from '../tools/ami-client.js';
 import type { GuardsConfig } from './guards-config.js';
-import { IdleAndDurationGuard } from './idle-and-duration.js';
+import { IdleAndDurationGuard, type IdleAndDurationSettings } from './idle-and-duration.js';
 
 export type GuardOutcome = 'no_input' | 'max_duration' | 'upstream_failed';
 /** What the service did for the caller when the upstream failed (in records and logs). */
@@ -43,6 +43,8 @@ export function greetingInstructions(instructions: string, greeting: string, mod
  */
 export class CallGuards {
   private readonly clock: IdleAndDurationGuard;
+  /** The env's settings until start(), which may override them for this call (its agent profile). */
+  private readonly settings: IdleAndDurationSettings;
   /** Set once a guard is ending the call: nothing else may start speaking or act. */
   private ending = false;
 
@@ -53,8 +55,10 @@ export class CallGuards {
     private readonly announcement: readonly Buffer[],
     private readonly signal: AbortSignal,
   ) {
+    const { idlePromptMs, idleMaxPrompts, maxCallSeconds, wrapUpSeconds } = config;
+    const settings = (this.settings = { idlePromptMs, idleMaxPrompts, maxCallSeconds, wrapUpSeconds });
     this.clock = new IdleAndDurationGuard(
-      config,
+      settings,
       {
         checkIn: (attempt) => {
           call.log.info({ attempt }, 'caller silent: the agent checks in');
@@ -62,10 +66,10 @@ export class CallGuards {
         },
         giveUpSilent: () => void this.closeAndHangUp('no_input', 'no answer from the caller', GOODBYE_SILENT),
         wrapUp: () => {
-          call.log.info({ inSeconds: config.wrapUpSeconds }, 'call near its maximum length: the model is told to wrap up');
-          call.instruct(wrapUpText(config.wrapUpSeconds));
+          call.log.info({ inSeconds: settings.wrapUpSeconds }, 'call near its maximum length: the model is told to wrap up');
+          call.instruct(wrapUpText(settings.wrapUpSeconds));
         },
-        limitReached: () => void this.closeAndHangUp('max_duration', `maximum call length reached (${config.maxCallSeconds} s)`),
+        limitReached: () => void this.closeAndHangUp('max_duration', `maximum call length reached (${settings.maxCallSeconds} s)`),
       },
       signal,
     );
@@ -81,7 +85,11 @@ export class CallGuards {
     return this.config.failureAction.type !== 'none';
   }
 
-  start(): void {
+  /** From the moment the call is connected to the model; `overrides` are the call's own settings. */
+  start(overrides: Partial<IdleAndDurationSettings> = {}): void {
+    for (const [key, value] of Object.entries(overrides) as Array<[keyof IdleAndDurationSettings, number | undefined]>) {
+      if (value !== undefined) this.settings[key] = value;
+    }
     this.clock.start();
   }
 

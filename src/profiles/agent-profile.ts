@@ -57,7 +57,7 @@ export interface AgentProfile {
   maxOutputTokens?: OpenAi['maxTokens'];
   reasoningEffort?: OpenAi['reasoningEffort'];
 
-  /** Call guards: carried for the guards to read; nothing acts on them yet. */
+  /** Call guards of this call (IDLE_PROMPT_MS, IDLE_MAX_PROMPTS, MAX_CALL_SECONDS, MAX_CALL_WRAPUP_SECONDS). */
   idlePromptMs?: number;
   idleMaxPrompts?: number;
   maxCallSeconds?: number;

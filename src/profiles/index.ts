@@ -1,5 +1,6 @@
 /**
- * Per-call agent profiles. How the call engine uses this module, once per call:
+ * Per-call agent profiles. The call engine uses this module through CallProfile (call-profile.ts),
+ * which does these steps once per call:
  *   1. metadata = the call's query parameters plus its init fields (provider_config among them);
  *   2. if !profiles.mayChangeConnection(), open the upstream with the env defaults meanwhile;
  *   3. profile = await profiles.resolve({ uuid, transport, metadata }, callLogger) (never throws);
@@ -16,3 +17,4 @@ export * from './profile.service.js';
 export * from './profiles.module.js';
 export type { ResolvedProfile, GuardSettings } from './resolved-profile.js';
 export { validateProfile, PROFILE_FIELDS, type ProfileContext } from './profile-schema.js';
+export { CallProfile, metadataForRecords, type CallProfiles, type ProfileLabel } from './call-profile.js';

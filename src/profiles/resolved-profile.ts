@@ -25,7 +25,8 @@ export interface ResolvedProfile {
   instructions?: string;
   /** A stored prompt (Realtime); with it and no instructions, no instructions are sent at all. */
   prompt?: StoredPrompt;
-  greetingMode: GreetingMode;
+  /** Unset: GREETING_MODE decides. */
+  greetingMode?: GreetingMode;
   outputSpeed?: number;
   transcriptionKeywords?: string[];
   /** Allow-list over the loaded tools' names; unset offers every loaded tool. */
@@ -84,7 +85,7 @@ export function overlay(
     interface: callInterface,
     ...(p.instructions ? { instructions: fill(p.instructions) } : {}),
     ...(p.prompt ? { prompt: withFilledVariables(p.prompt, fill) } : {}),
-    greetingMode: p.greetingMode ?? 'generated',
+    ...(p.greetingMode ? { greetingMode: p.greetingMode } : {}),
     ...(p.outputSpeed !== undefined ? { outputSpeed: p.outputSpeed } : {}),
     ...(p.transcriptionKeywords ? { transcriptionKeywords: p.transcriptionKeywords } : {}),
     ...(p.tools ? { tools: p.tools } : {}),

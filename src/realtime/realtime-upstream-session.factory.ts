@@ -4,7 +4,7 @@ import { APP_CONFIG, SIMULATOR_URL, type AppConfig } from '../config/index.js';
 import { SimulatorService } from '../simulator/simulator.service.js';
 import { RealtimeClient } from './realtime-client.js';
 import { RealtimeUpstreamSession } from './realtime-upstream-session.js';
-import type { UpstreamListener, UpstreamSession, UpstreamSessionFactory } from './upstream-session.js';
+import type { UpstreamCallSettings, UpstreamListener, UpstreamSession, UpstreamSessionFactory } from './upstream-session.js';
 import { upstreamTarget, type UpstreamTarget } from './upstream-target.js';
 
 /** Makes one Realtime session per call (and per reconnect), aimed at the configured upstream. */
@@ -15,15 +15,17 @@ export class RealtimeUpstreamSessionFactory implements UpstreamSessionFactory {
     private readonly simulator: SimulatorService,
   ) {}
 
-  target(): UpstreamTarget {
-    const base = this.config.openai.realtimeUrl === SIMULATOR_URL ? this.simulator.url : this.config.openai.realtimeUrl;
+  /** `openai`: a call's effective settings (its profile may choose the model, hence `?model=`). */
+  target(openai: AppConfig['openai'] = this.config.openai): UpstreamTarget {
+    const base = openai.realtimeUrl === SIMULATOR_URL ? this.simulator.url : openai.realtimeUrl;
     if (!base) throw new Error('the simulated upstream is selected but not running');
-    return upstreamTarget(base, this.config.openai);
+    return upstreamTarget(base, openai);
   }
 
-  create(logger: Logger, listener: UpstreamListener): UpstreamSession {
-    const { openai } = this.config;
-    const target = this.target();
+  /** `call`: the call's profile settings when known before the connect; else the env's (open() then gets the call's). */
+  create(logger: Logger, listener: UpstreamListener, call?: UpstreamCallSettings): UpstreamSession {
+    const openai = call?.openai ?? this.config.openai;
+    const target = this.target(openai);
     return new RealtimeUpstreamSession(openai, (handlers) => new RealtimeClient(target, openai.connectTimeoutMs, openai.heartbeatMs, logger, handlers), logger, listener);
   }
 }

@@ -45,6 +45,26 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
     s.close();
   });
 
+  it("configures with the call's profile settings, and refuses (retryably, sending nothing) a profile that needs another model than the connection's", async () => {
+    const { s } = session();
+    const { openai } = loadConfig({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-test' });
+    const opening = s.open({ instructions: 'hi', tools: [], replay: [], call: { openai: { ...openai, voice: 'ash' }, outputSpeed: 1.1 } }, new AbortController().signal);
+    const upstream = await fake.waitForConnection();
+    const update = await upstream.waitFor('session.update');
+    expect(update.session.audio.output).toMatchObject({ voice: 'ash', speed: 1.1 });
+    upstream.send({ type: 'session.updated', event_id: 'e0', session: upstream.session });
+    await opening;
+    s.close();
+
+    const other = session();
+    const refused = other.s.open({ instructions: 'hi', tools: [], replay: [], call: { openai: { ...openai, model: 'gpt-realtime-1.5' } } }, new AbortController().signal);
+    const second = await fake.waitForConnection();
+    const failure = await refused.then(() => undefined, (err: unknown) => err);
+    expect(failure).toMatchObject({ kind: 'configuration', retryable: true });
+    await second.closed;
+    expect(second.count('session.update')).toBe(0);
+  });
+
   it('rejects open() with a non-retryable failure when the upstream refuses its session.update', async () => {
     const { s, events } = session();
     const opening = s.open({ instructions: 'hi', tools: [], replay: [] }, new AbortController().signal);

@@ -95,10 +95,17 @@ export class RealtimeUpstreamSession implements UpstreamSession {
   private async configureWith(settings: UpstreamSessionSettings, signal: AbortSignal): Promise<void> {
     await this.connect(signal);
     if (signal.aborted || this.closed) throw aborted();
+    const { openai = this.openai, ...extras } = settings.call ?? {};
+    // The connection was opened for another model than the call's profile names (the profile was
+    // not known yet): a new connection, opened with the profile, can serve it.
+    if (openai.model !== this.openai.model) {
+      throw new UpstreamFailure('configuration', `the call's profile needs model ${openai.model}, this connection was opened for ${this.openai.model}`, { retryable: true });
+    }
     const update = buildSessionUpdate(
-      this.openai,
+      openai,
       settings.instructions,
       settings.tools.map((t) => ({ type: 'function' as const, name: t.name, description: t.description, parameters: t.parameters })),
+      extras,
     );
     this.selfInterrupting = update.session.type === 'realtime' && update.session.audio?.input?.turn_detection?.interrupt_response === true;
     await this.configure(update, signal);

@@ -81,4 +81,36 @@ describe('buildSessionUpdate', () => {
     const ev = buildSessionUpdate(openai({ OPENAI_MODEL: 'gpt-realtime-2', OPENAI_REASONING_EFFORT: 'xhigh' }), 'x', []);
     expect((ev.session as RealtimeSessionCreateRequest).reasoning).toEqual({ effort: 'xhigh' });
   });
+
+  describe("a call's profile extras", () => {
+    it('sends a stored prompt with its filled variables, and no instructions when there is no text', () => {
+      const ev = buildSessionUpdate(openai({}), '', [], { prompt: { id: 'pmpt_1', version: '4', variables: { caller: '+33611' } } });
+      const session = ev.session as RealtimeSessionCreateRequest;
+      expect(session.prompt).toEqual({ id: 'pmpt_1', version: '4', variables: { caller: '+33611' } });
+      expect('instructions' in session).toBe(false);
+      expect(validateClientEvent(ev)).toEqual([]);
+    });
+
+    it('keeps instructions text next to a stored prompt when there is some', () => {
+      const session = buildSessionUpdate(openai({}), 'Be brief.', [], { prompt: { id: 'pmpt_1' } }).session as RealtimeSessionCreateRequest;
+      expect([session.instructions, session.prompt]).toEqual(['Be brief.', { id: 'pmpt_1' }]);
+    });
+
+    it('sends the output speed and the transcription keywords (as the transcription prompt)', () => {
+      const ev = buildSessionUpdate(openai({ OPENAI_TRANSCRIPTION_MODEL: 'whisper-1' }), 'x', [], { outputSpeed: 1.25, transcriptionKeywords: ['Acme', 'ZX-81'] });
+      const session = ev.session as RealtimeSessionCreateRequest;
+      expect(session.audio?.output?.speed).toBe(1.25);
+      expect(session.audio?.input?.transcription).toMatchObject({ prompt: 'Acme, ZX-81' });
+      expect(validateClientEvent(ev)).toEqual([]);
+    });
+
+    it('sends no transcription prompt to a transcription model that takes none', () => {
+      const ev = buildSessionUpdate(openai({ OPENAI_TRANSCRIPTION_MODEL: 'gpt-realtime-whisper' }), 'x', [], { transcriptionKeywords: ['Acme'] });
+      expect((ev.session as RealtimeSessionCreateRequest).audio?.input?.transcription).toEqual({ model: 'gpt-realtime-whisper' });
+    });
+
+    it('sends nothing of them when the profile sets none (the env-only session is unchanged)', () => {
+      expect(buildSessionUpdate(openai({}), 'x', [], {})).toEqual(buildSessionUpdate(openai({}), 'x', []));
+    });
+  });
 });

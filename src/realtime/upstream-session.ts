@@ -7,6 +7,7 @@
  * engine resamples or not, the implementation only base64-encodes.
  */
 import type { Logger } from 'pino';
+import type { AppConfig } from '../config/index.js';
 
 /** What the upstream carries: 24 kHz 16-bit PCM (resampled by us) or G.711 mu-law at 8 kHz. */
 export type UpstreamAudioFormat = 'pcm16' | 'pcmu';
@@ -42,6 +43,21 @@ export interface UpstreamSessionSettings {
   tools: readonly UpstreamTool[];
   /** Conversation so far (empty for the call's first session), oldest first, already within budget. */
   replay: readonly ReplayItem[];
+  /** The call's own settings (its agent profile's); unset: the deployment's env settings. */
+  call?: UpstreamCallSettings;
+}
+
+/**
+ * One call's effective settings (its agent profile over the env defaults): the env's `openai` shape,
+ * plus what only a profile sets. Implementations read what their interface supports.
+ */
+export interface UpstreamCallSettings {
+  openai: AppConfig['openai'];
+  /** An OpenAI stored prompt (Realtime `session.prompt`), variables already filled. */
+  prompt?: { id: string; version?: string; variables?: Record<string, string> };
+  /** Spoken speed, 0.25-1.5 (Realtime `audio.output.speed`). */
+  outputSpeed?: number;
+  transcriptionKeywords?: readonly string[];
 }
 
 export interface UpstreamUsage {
@@ -136,7 +152,11 @@ export interface UpstreamListener {
 
 /** Makes one session per upstream connection of a call (the first, and each replacement). */
 export interface UpstreamSessionFactory {
-  create(logger: Logger, listener: UpstreamListener): UpstreamSession;
+  /**
+   * `call`: the call's own settings when known before the connect (they may choose the model the
+   * connection is opened for); unset: the env settings, and open() then gets the call's settings.
+   */
+  create(logger: Logger, listener: UpstreamListener, call?: UpstreamCallSettings): UpstreamSession;
 }
 
 /** Nest injection token of the configured `UpstreamSessionFactory`. */

@@ -56,6 +56,8 @@ export interface CallRecord {
   transcripts: TranscriptEntry[];
   toolCalls: ToolCallEntry[];
   instructionsSource: string;
+  /** The call's agent profile: its name, version and the source it came from (url, file, provider_config, env). Absent on a refused call. */
+  profile?: { name: string; version?: string; source: string };
   model: string;
   voice: string;
   reconnects: number;
@@ -96,6 +98,7 @@ export function buildCallRecord(input: CallRecordInput, opts: CallRecordOptions)
     transcripts: spoken.map((item) => transcriptEntry(item, opts.includeTranscripts)),
     toolCalls: tools.map((item) => toolCallEntry(item, opts.includeTranscripts)),
     instructionsSource: input.instructionsSource,
+    ...(input.profile ? { profile: { name: input.profile.name, ...(input.profile.version ? { version: input.profile.version } : {}), source: input.profile.source } } : {}),
     model: input.model,
     voice: input.voice,
     reconnects: input.reconnects,

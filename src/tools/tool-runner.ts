@@ -13,6 +13,8 @@ export interface ToolCallRequest {
   /** The call's metadata (e.g. WebSocket query parameters), handed to the handler. */
   metadata: Record<string, unknown>;
   logger: Logger;
+  /** The call's tool allow-list (its profile's): a tool outside it is as unknown as one that exists nowhere. */
+  allowed?: ReadonlySet<string>;
 }
 
 export interface ToolCallResult {
@@ -84,11 +86,11 @@ export class ToolRunner {
   }
 
   private async outcome(request: ToolCallRequest): Promise<Outcome> {
-    const { name, rawArguments } = request;
-    const tool = this.registry.get(name);
+    const { name, rawArguments, allowed } = request;
+    const tool = !allowed || allowed.has(name) ? this.registry.get(name) : undefined;
     const args = parseArguments(rawArguments);
     if (!tool) {
-      const available = this.registry.names().join(', ') || 'none';
+      const available = this.registry.names().filter((n) => !allowed || allowed.has(n)).join(', ') || 'none';
       return failure(args ?? rawArguments, 'unknown tool', `Error: there is no tool named "${name}". The available tools are: ${available}.`);
     }
     if (!args) {
