@@ -46,7 +46,9 @@ describe('ProfileService', () => {
       model: 'gpt-realtime-2.1',
       realtimeUrl: 'simulator',
     });
-    expect(resolved).toMatchObject({ interface: 'realtime', greetingMode: 'generated', changesConnection: false, guards: {} });
+    expect(resolved).toMatchObject({ interface: 'realtime', changesConnection: false, guards: {} });
+    // A profile that sets no greeting mode leaves it to GREETING_MODE.
+    expect(resolved.greetingMode).toBeUndefined();
   });
 
   it.each([
