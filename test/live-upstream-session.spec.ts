@@ -317,7 +317,8 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     session.close();
     await conn.waitFor('session.close');
     // The final figure comes from session.closed, delivered although the session is closing.
-    await rec.until(() => rec.of('usage').some((u) => u.usage.sessionSeconds === 62), 'final usage');
+    // Usage events carry the increase (they add up over a call's sessions): 61, then 1 more.
+    await rec.until(() => rec.of('usage').reduce((sum, u) => sum + (u.usage.sessionSeconds ?? 0), 0) === 62, 'final usage');
     expect(rec.lost).toEqual([]);
   });
 

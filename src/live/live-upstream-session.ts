@@ -102,7 +102,12 @@ export class LiveUpstreamSession implements UpstreamSession {
   private startedAt = 0;
   private sessionId: string | undefined;
   private expiresAtMs: number | undefined;
+  /** The server's cumulative billed seconds of this session (`usage.seconds`). */
   private sessionSeconds = 0;
+  /** Seconds already reported to the engine (usage events carry the increase, so they add up per call). */
+  private reportedSeconds = 0;
+  /** The session's own instructions (sent in session.start), so a per-response request does not append them again. */
+  private sessionInstructions = '';
   private closedReason: string | undefined;
   private eventSeq = 0;
   /** Calls of the delegated backend still waiting for a result. */
@@ -175,6 +180,7 @@ export class LiveUpstreamSession implements UpstreamSession {
       return Promise.reject(new LiveFailure('aborted', 'Live session open aborted', { retryable: false }));
     }
     this.state = 'connecting';
+    this.sessionInstructions = settings.instructions.trim();
     const startEvent = buildSessionStart(settings, this.opts);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -261,7 +267,19 @@ export class LiveUpstreamSession implements UpstreamSession {
       this.maybeContinue();
       return;
     }
-    if (instructions) this.addInstruction(instructions);
+    const extra = instructions ? this.beyondSessionInstructions(instructions) : '';
+    if (extra) this.addInstruction(extra);
+  }
+
+  /**
+   * The engine asks for a response the Realtime way, where per-response instructions replace the
+   * session's and so repeat them ("<session instructions>\n\nStart the call now…"). Live already has
+   * them from session.start: only what follows is appended (an append holds 500 tokens at most).
+   */
+  private beyondSessionInstructions(instructions: string): string {
+    const text = instructions.trim();
+    const base = this.sessionInstructions;
+    return base && text.startsWith(base) ? text.slice(base.length).trim() : text;
   }
 
   cancel(): void {
@@ -364,6 +382,7 @@ export class LiveUpstreamSession implements UpstreamSession {
         if (typeof event.delta !== 'string') return this.countMalformed(event.type);
         const audio = Buffer.from(event.delta, 'base64');
         if (audio.length > 0 && this.state === 'started') this.agentTurns.push(audio);
+        this.measureSeconds();
         return;
       }
       case 'session.output_transcript.delta': {
@@ -433,6 +452,10 @@ export class LiveUpstreamSession implements UpstreamSession {
       this.pendingCalls.add(item.call_id);
       const responseId = (delegationId && this.responseOfDelegation.get(delegationId)) ?? delegationId;
       this.emit({ type: 'tool_call', callId: item.call_id, name: item.name, arguments: args, ...(responseId ? { responseId } : {}) });
+      // The delegated response now waits for the result (one call at a time, parallel_tool_calls
+      // false): its nested response.completed only comes after the continuation, so its calls are
+      // reported complete here, for the engine to answer them and then ask to continue (respond()).
+      this.emit({ type: 'response_done', ...(responseId ? { responseId } : {}), status: 'completed' });
       return;
     }
     if (nested.type === 'response.completed' || nested.type === 'response.incomplete' || nested.type === 'response.failed') {
@@ -450,7 +473,26 @@ export class LiveUpstreamSession implements UpstreamSession {
     if (!isObject(raw) || typeof raw.seconds !== 'number' || !Number.isFinite(raw.seconds)) return;
     // Cumulative per session ("Do not sum this value across usage events").
     this.sessionSeconds = Math.max(this.sessionSeconds, raw.seconds);
-    this.emit({ type: 'usage', usage: { ...ZERO_USAGE, sessionSeconds: this.sessionSeconds } });
+    this.reportSeconds(this.sessionSeconds);
+  }
+
+  /**
+   * The server reports seconds about once a minute and its final figure in session.closed, which
+   * comes after the call's record is written. Live bills every active second, silence included,
+   * and streams output all along: each delta counts the session's elapsed whole seconds, so the
+   * record is right to the second (the server's figure wins where higher).
+   */
+  private measureSeconds(): void {
+    const elapsed = Math.floor((Date.now() - this.startedAt) / 1000);
+    if (elapsed > this.reportedSeconds) this.reportSeconds(Math.max(elapsed, this.sessionSeconds));
+  }
+
+  /** Reports the increase of this session's seconds up to `total`, so usage events add up across sessions. */
+  private reportSeconds(total: number): void {
+    const increase = total - this.reportedSeconds;
+    if (!(increase > 0)) return;
+    this.reportedSeconds = total;
+    this.emit({ type: 'usage', usage: { ...ZERO_USAGE, sessionSeconds: increase } });
   }
 
   private noticeOverlap(fragment: TranscriptFragment): void {
