@@ -205,6 +205,40 @@ describe('GPT-Live calls', () => {
     client.close();
   });
 
+  it('sends AVR core an interruption when the caller talks over the agent, and plays no more of that turn', async () => {
+    const { client, conn } = await wsCall('live-barge-in');
+    // The session's timeline starts about now (transcript fragments are timed on it).
+    const sessionStart = Date.now();
+    const speaking = conn.agentSpeech(2000, { chunkMs: 100, paceMs: 100 });
+    await client.until(() => client.count('audio') >= 10, 5000, 'the agent speaking');
+    // A caller fragment spoken while the agent's audio was loud (session timeline) is talking over it.
+    const now = Date.now() - sessionStart;
+    conn.inputTranscript('Wait, no.', now - 400, now);
+    await client.waitFor('interruption');
+    const framesAtInterruption = client.count('audio');
+    await speaking;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(client.count('interruption')).toBe(1);
+    // 2 s of speech is 100 frames: the rest of the talked-over turn is not played.
+    expect(client.count('audio')).toBeLessThan(100);
+    expect(client.count('audio') - framesAtInterruption).toBeLessThanOrEqual(2);
+    client.close();
+  });
+
+  it('does not take speech that begins after the agent fell quiet for a barge-in', async () => {
+    const { client, conn } = await wsCall('live-next-turn');
+    const sessionStart = Date.now();
+    await conn.agentSpeech(400);
+    await client.until(() => client.count('audio') >= 20, 5000, 'the agent audio');
+    // Still inside the turn's 800 ms hangover, but the caller began after the agent stopped.
+    await new Promise((r) => setTimeout(r, 450));
+    const now = Date.now() - sessionStart;
+    conn.inputTranscript('Thanks.', now - 100, now);
+    await client.until(() => client.count('transcript') === 1, 5000, 'the caller transcript');
+    expect(client.count('interruption')).toBe(0);
+    client.close();
+  });
+
   it('passes a keypress to the model as quiet context', async () => {
     const { client, conn } = await wsCall('live-dtmf');
     client.send({ type: 'dtmf_digit', digit: '5' });

@@ -52,6 +52,8 @@ export class AgentTurns {
   private closeTimer: NodeJS.Timeout | undefined;
   /** Wall-clock time the current turn opened. */
   openedAt = 0;
+  /** Wall-clock time the agent's audio was last loud (the end of its last loud window, as it arrived). */
+  lastLoudAt = 0;
 
   constructor(
     format: UpstreamAudioFormat,
@@ -84,6 +86,7 @@ export class AgentTurns {
     const turnId = this.turnId;
     this.listener.audio(turnId, audio);
     if (loud) {
+      this.lastLoudAt = Date.now() - trailingQuietMs;
       this.quietMs = trailingQuietMs;
       clearTimeout(this.closeTimer);
       this.closeTimer = undefined;

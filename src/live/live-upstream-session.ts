@@ -498,10 +498,17 @@ export class LiveUpstreamSession implements UpstreamSession {
   private noticeOverlap(fragment: TranscriptFragment): void {
     const turnId = this.agentTurns.current;
     if (!turnId || this.interruptedTurn === turnId) return;
+    const tolerance = this.opts.overlapToleranceMs ?? 300;
     const turnStartMs = this.agentTurns.openedAt - this.startedAt;
-    if (fragment.endMs <= turnStartMs - (this.opts.overlapToleranceMs ?? 300)) return;
+    if (fragment.endMs <= turnStartMs - tolerance) return;
+    // Speech that began after the agent fell quiet (the turn's hangover) is the caller's next turn, not a barge-in.
+    const lastLoudMs = this.agentTurns.lastLoudAt - this.startedAt;
+    if (fragment.startMs >= lastLoudMs + tolerance) return;
     this.interruptedTurn = turnId;
     this.emit({ type: 'caller_speech_started' });
+    // Live never says when the caller stops, and the engine holds planned rotations while the
+    // caller speaks: the overlap is reported as a whole (its transcript is already in hand).
+    this.emit({ type: 'caller_speech_stopped' });
   }
 
   private endAgentTurn(turnId: string): void {
