@@ -210,7 +210,7 @@ describe('GPT-Live calls', () => {
     // The session's timeline starts about now (transcript fragments are timed on it).
     const sessionStart = Date.now();
     const speaking = conn.agentSpeech(2000, { chunkMs: 100, paceMs: 100 });
-    await client.until(() => client.count('audio') >= 10, 5000, 'the agent speaking');
+    await client.until(() => client.count('audio') >= 30, 5000, 'the agent speaking');
     // A caller fragment spoken while the agent's audio was loud (session timeline) is talking over it.
     const now = Date.now() - sessionStart;
     conn.inputTranscript('Wait, no.', now - 400, now);

@@ -241,7 +241,7 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     await conn.agentSpeech(300);
     await rec.until(() => rec.of('response_started').length === 1, 'agent turn');
     // expires_at is in whole seconds, so this reads up to 1 s late: 'Wait' starts a second earlier,
-    // while the agent's audio was still loud.
+    // while the agent's 300 ms were still playing.
     const now = Date.now() - (session.expiresAt! - 7200 * 1000);
     conn.inputTranscript('Wait', now - 1000, now + 200);
     conn.inputTranscript(' no', now + 200, now + 400);

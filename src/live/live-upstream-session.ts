@@ -45,13 +45,14 @@ export interface LiveSessionOptions {
   turnGapMs?: number;
   agentTurns?: AgentTurnOptions;
   /**
-   * A caller transcript fragment counts as talking over the agent when it ends later than this
-   * long before the agent's turn began (session-timeline estimate; transcripts lag speech).
+   * A caller transcript fragment counts as talking over the agent when it overlaps the agent's
+   * speech by at least this much (session-timeline estimates; transcripts lag speech). Default 200.
    */
-  overlapToleranceMs?: number;
+  minOverlapMs?: number;
 }
 
 const MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
+const DEFAULT_MIN_OVERLAP_MS = 200;
 
 /** `session.closed` reasons (SDK `SessionClosedEvent`); anything else reads as `unknown`, so labels stay bounded. */
 const CLOSE_REASONS = ['close_requested', 'expired', 'content', 'remote_hangup', 'connection_lost'] as const satisfies readonly SessionClosedEvent['reason'][];
@@ -498,12 +499,13 @@ export class LiveUpstreamSession implements UpstreamSession {
   private noticeOverlap(fragment: TranscriptFragment): void {
     const turnId = this.agentTurns.current;
     if (!turnId || this.interruptedTurn === turnId) return;
-    const tolerance = this.opts.overlapToleranceMs ?? 300;
+    // The caller's words and the agent's speech, both on the session timeline, must overlap by a
+    // margin: a caller turn that ended as the agent began (a quick answer, clocks a little apart)
+    // or speech begun after the agent fell quiet (the turn's hangover) is no barge-in.
     const turnStartMs = this.agentTurns.openedAt - this.startedAt;
-    if (fragment.endMs <= turnStartMs - tolerance) return;
-    // Speech that began after the agent fell quiet (the turn's hangover) is the caller's next turn, not a barge-in.
-    const lastLoudMs = this.agentTurns.lastLoudAt - this.startedAt;
-    if (fragment.startMs >= lastLoudMs + tolerance) return;
+    const speechEndMs = this.agentTurns.loudUntil - this.startedAt;
+    const overlapMs = Math.min(fragment.endMs, speechEndMs) - Math.max(fragment.startMs, turnStartMs);
+    if (overlapMs < (this.opts.minOverlapMs ?? DEFAULT_MIN_OVERLAP_MS)) return;
     this.interruptedTurn = turnId;
     this.emit({ type: 'caller_speech_started' });
     // Live never says when the caller stops, and the engine holds planned rotations while the
