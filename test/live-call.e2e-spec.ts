@@ -339,3 +339,38 @@ describe('GPT-Live calls', () => {
     }
   });
 });
+
+describe('GPT-Live session expiry', () => {
+  let fake: FakeLiveServer;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    fake = await FakeLiveServer.start({ autoStart: false });
+    app = await startTestApp({ OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: fake.url, OPENAI_API_KEY: 'sk-live-test', UPSTREAM_RECONNECT_BASE_MS: '20' });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await fake.close();
+  });
+
+  it('moves a quiet call to a new seeded session before the expires_at its session gave', async () => {
+    const client = await AvrWsClient.connect(`${app.wsUrl}/`);
+    client.init('live-rotate');
+    const conn = await fake.waitForConnection(0);
+    await conn.waitFor('session.start');
+    // This session expires in 4 s: it is rotated at half its time left (2 s), not after SESSION_ROTATE_AFTER_MS.
+    conn.start(4);
+    conn.inputTranscript('Hello?', 0, 500);
+    await client.until(() => client.count('transcript') === 1, 5000, 'the caller transcript');
+    const conn2 = await fake.waitForConnection(1, 5000);
+    const start = await conn2.waitFor('session.start');
+    conn2.start();
+    expect(start.session.input).toEqual([{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello?' }] }]);
+    await conn.closed;
+    await waitUntil(() => app.logs.some((l) => l.uuid === 'live-rotate' && l.msg === 'upstream session replaced'), 5000, 'the replacement log');
+    expect(app.logs.find((l) => l.uuid === 'live-rotate' && l.msg === 'upstream session replaced')).toMatchObject({ cause: 'rotation' });
+    expect(fake.invalidEvents).toEqual([]);
+    client.close();
+  });
+});
