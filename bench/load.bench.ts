@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(
-    `load bench: calls ${opts.calls.join(', ')}; warm-up ${opts.warmupSeconds} s, window ${opts.seconds} s; ${opts.format}, APPEND_BATCH_MS=${opts.batchMs}; ` +
+    `load bench: calls ${opts.calls.join(', ')}; warm-up ${opts.warmupSeconds} s, window ${opts.seconds} s; ${opts.interface}, ${opts.format}, APPEND_BATCH_MS=${opts.batchMs}; ` +
       `caller ${opts.speechMs} ms burst + ${opts.silenceMs} ms silence; node ${process.version}`,
   );
   if (opts.pin) {

@@ -29,6 +29,7 @@ function setHttpTimeouts(server: Server): void {
 }
 import { configuredSecrets, loadConfig, type AppConfig, type Env } from './config/index.js';
 import { createRootLogger, NestLoggerAdapter, safeUrl } from './logging/index.js';
+import { ignoredSettings } from './live/live-config.js';
 
 export interface StartOptions {
   /** The environment to configure from (process.env in production; a plain object in tests). */
@@ -63,8 +64,12 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   setHttpTimeouts(app.getHttpServer() as Server);
   await app.listen(config.server.port, config.server.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  logger.info({ port, upstream: safeUrl(config.openai.realtimeUrl), model: config.openai.model }, 'avr-sts-openai listening');
-  if (options.env.OPENAI_TEMPERATURE !== undefined) {
+  const { openai } = config;
+  const live = openai.interface === 'live';
+  logger.info({ port, interface: openai.interface, upstream: safeUrl(live ? openai.liveUrl : openai.realtimeUrl), model: openai.model }, 'avr-sts-openai listening');
+  const ignored = ignoredSettings(openai.interface, options.env);
+  if (ignored.length > 0) logger.warn({ ignored }, `settings ignored on ${live ? 'GPT-Live' : 'Realtime'} (OPENAI_INTERFACE=${openai.interface}): ${ignored.join(', ')}`);
+  if (!live && options.env.OPENAI_TEMPERATURE !== undefined) {
     logger.warn('OPENAI_TEMPERATURE has no effect: the Realtime GA server refuses a session temperature, so it is not sent');
   }
   const drainAndClose = async () => {

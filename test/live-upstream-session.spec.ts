@@ -240,8 +240,10 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     expect(rec.of('caller_speech_started')).toHaveLength(0);
     await conn.agentSpeech(300);
     await rec.until(() => rec.of('response_started').length === 1, 'agent turn');
+    // expires_at is in whole seconds, so this reads up to 1 s late: 'Wait' starts a second earlier,
+    // while the agent's 300 ms were still playing.
     const now = Date.now() - (session.expiresAt! - 7200 * 1000);
-    conn.inputTranscript('Wait', now, now + 200);
+    conn.inputTranscript('Wait', now - 1000, now + 200);
     conn.inputTranscript(' no', now + 200, now + 400);
     await rec.until(() => rec.of('caller_speech_started').length === 1, 'caller_speech_started');
     await conn.agentSpeech(100);
@@ -317,7 +319,8 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     session.close();
     await conn.waitFor('session.close');
     // The final figure comes from session.closed, delivered although the session is closing.
-    await rec.until(() => rec.of('usage').some((u) => u.usage.sessionSeconds === 62), 'final usage');
+    // Usage events carry the increase (they add up over a call's sessions): 61, then 1 more.
+    await rec.until(() => rec.of('usage').reduce((sum, u) => sum + (u.usage.sessionSeconds ?? 0), 0) === 62, 'final usage');
     expect(rec.lost).toEqual([]);
   });
 

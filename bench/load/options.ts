@@ -5,6 +5,8 @@ export interface LoadOptions {
   /** Measured window, seconds (after the warm-up). */
   seconds: number;
   warmupSeconds: number;
+  /** The service's OPENAI_INTERFACE, against the simulator of that interface. */
+  interface: 'realtime' | 'live';
   format: 'pcm16' | 'pcmu';
   batchMs: 20 | 40;
   /** Caller pattern: a speech-like burst, then silence, repeating. */
@@ -33,7 +35,8 @@ export const USAGE = `npm run bench:load -- --calls N[,N...] --seconds S [option
   --calls N[,N...]      concurrent calls (default 100); a list runs each on a fresh service
   --seconds S           measured window in seconds (default 20)
   --warmup S            seconds before the window (default 6, at least 3)
-  --format pcm16|pcmu   upstream audio format (default pcm16: 24 kHz through the resampler)
+  --interface realtime|live  OPENAI_INTERFACE of the service, on that interface's simulator (default realtime)
+  --format pcm16|pcmu   upstream audio format (default pcm16: 24 kHz through the resampler; pcmu on live)
   --batch-ms 20|40      APPEND_BATCH_MS of the service (default 20)
   --speech-ms MS        caller burst length (default 1000)
   --silence-ms MS       silence after each burst (default 2500)
@@ -58,6 +61,7 @@ export function parseOptions(argv: string[]): LoadOptions {
     calls: [100],
     seconds: 20,
     warmupSeconds: 6,
+    interface: 'realtime',
     format: 'pcm16',
     batchMs: 20,
     speechMs: 1000,
@@ -70,6 +74,7 @@ export function parseOptions(argv: string[]): LoadOptions {
     pin: false,
     quietWaitSeconds: 60,
   };
+  let formatGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -95,6 +100,13 @@ export function parseOptions(argv: string[]): LoadOptions {
         const v = value();
         if (v !== 'pcm16' && v !== 'pcmu') throw new Error(`--format is pcm16 or pcmu, got ${v}`);
         opts.format = v;
+        formatGiven = true;
+        break;
+      }
+      case '--interface': {
+        const v = value();
+        if (v !== 'realtime' && v !== 'live') throw new Error(`--interface is realtime or live, got ${v}`);
+        opts.interface = v;
         break;
       }
       case '--batch-ms': {
@@ -148,5 +160,7 @@ export function parseOptions(argv: string[]): LoadOptions {
         throw new Error(`unknown option ${arg}\n\n${USAGE}`);
     }
   }
+  // The service's own default on GPT-Live: μ-law at 8 kHz, no resampling.
+  if (opts.interface === 'live' && !formatGiven) opts.format = 'pcmu';
   return opts;
 }

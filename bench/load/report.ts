@@ -24,7 +24,7 @@ export function formatRun(r: RunResult): string {
   const l = r.latency;
   const f = r.frames;
   const lines = [
-    `== ${r.calls} calls, ${r.format}, APPEND_BATCH_MS=${r.batchMs}${r.pinned ? ', pinned (service CPU 1, bench CPU 0)' : ''}${r.serviceMain ? `, service ${r.serviceMain}` : ''}, window ${fmt(r.windowSeconds)} s ==`,
+    `== ${r.calls} calls, ${r.interface === 'live' ? 'GPT-Live, ' : ''}${r.format}, APPEND_BATCH_MS=${r.batchMs}${r.pinned ? ', pinned (service CPU 1, bench CPU 0)' : ''}${r.serviceMain ? `, service ${r.serviceMain}` : ''}, window ${fmt(r.windowSeconds)} s ==`,
     `service CPU        ${fmt(r.serviceCpuMs, 0)} ms (kernel ${fmt(r.serviceSystemCpuMs, 0)}, main thread ${fmt(r.serviceMainThreadCpuMs, 0)}) = ${fmt(r.cpuMsPerCallSecond, 3)} ms per call-second -> ${fmt(r.callsPerCoreAt70, 0)} calls per core at 70 %; idle before the calls: ${fmt(r.idleCpuMsPerSecond, 1)} ms/s`,
     `service loop       event-loop delay p99 ${fmt(r.serviceLoop.loopDelayP99Ms, 1)} ms, max ${fmt(r.serviceLoop.loopDelayMaxMs, 1)} ms (beyond the 10 ms sampling; from 1.5 s before the window); GC ${entries(Object.fromEntries(Object.entries(r.serviceLoop.gcMs).map(([k, v]) => [k, Math.round(v)])), ' ms')}`,
     `service memory     idle ${fmt(r.rssIdleKiB / MiB)} MiB, during ${fmt(r.rssDuringKiB / MiB)} MiB (max ${fmt(r.rssMaxKiB / MiB)}), after hang-up ${fmt(r.rssAfterKiB / MiB)} MiB -> ${fmt(r.kibPerCall, 0)} KiB per call`,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RealtimeSimulator } from '../../src/simulator/index.js';
+import { LiveSimulator } from '../../src/simulator/live-simulator.js';
 import { CallerFleet } from './caller-fleet.js';
 import { frameMapping, traceFrames } from './frame-latency.js';
 import { InstructionsServer } from './instructions-server.js';
@@ -14,7 +15,8 @@ import { nowMs, toCommonMs } from './now.js';
 import { ServiceMetrics, type ServiceLoopStats } from './service-metrics.js';
 import { ServiceUnderTest } from './service-process.js';
 import { percentile, sortedCopy } from './stats.js';
-import { UpstreamLog } from './upstream-log.js';
+import { LiveUpstreamLog } from './live-upstream-log.js';
+import { UpstreamLog, type UpstreamCall } from './upstream-log.js';
 
 /** Calls start spread over this much time. */
 const STAGGER_MS = 1000;
@@ -28,6 +30,7 @@ const LOOP_RESOLUTION_MS = 2;
 const METRICS_LEAD_MS = 1500;
 
 export interface RunResult {
+  interface: 'realtime' | 'live';
   calls: number;
   windowSeconds: number;
   format: 'pcm16' | 'pcmu';
@@ -92,8 +95,11 @@ function count(into: Record<string, number>, key: string, by = 1): void {
 }
 
 export async function runLoad(opts: LoadOptions, calls: number, progress: (line: string) => void): Promise<RunResult> {
-  const log = new UpstreamLog(opts.format);
-  const simulator = new RealtimeSimulator({ realTimePacing: true, onServerEvent: log.observer });
+  const live = opts.interface === 'live';
+  const liveLog = live ? new LiveUpstreamLog(opts.format) : undefined;
+  const realtimeLog = live ? undefined : new UpstreamLog(opts.format);
+  const log: { calls: ReadonlyMap<string, UpstreamCall> } = liveLog ?? realtimeLog!;
+  const simulator = liveLog ? new LiveSimulator({ realTimePacing: true, onServerEvent: liveLog.observer }) : new RealtimeSimulator({ realTimePacing: true, onServerEvent: realtimeLog!.observer });
   const instructions = new InstructionsServer();
   const simulatorUrl = await simulator.start();
   const instructionsUrl = await instructions.start();
@@ -103,7 +109,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
     {
       LOG_LEVEL: 'warn',
       MAX_CONCURRENT_CALLS: String(calls * 2 + 10),
-      OPENAI_REALTIME_URL: simulatorUrl,
+      ...(live ? { OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: simulatorUrl } : { OPENAI_REALTIME_URL: simulatorUrl }),
       OPENAI_API_KEY: 'sk-bench-dummy',
       OPENAI_URL_INSTRUCTIONS: instructionsUrl,
       OPENAI_AUDIO_FORMAT: opts.format,
@@ -234,6 +240,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
     return {
       calls,
       windowSeconds: windowMs / 1000,
+      interface: opts.interface,
       format: opts.format,
       batchMs: opts.batchMs,
       pinned: opts.pin,
@@ -287,6 +294,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
     await fleet?.terminate();
     await service.stop();
     await simulator.close();
+    liveLog?.dispose();
     await instructions.close();
   }
 }

@@ -15,6 +15,8 @@ export interface UsageTotals {
   outputTextTokens: number;
   outputAudioTokens: number;
   responses: number;
+  /** Billed session seconds, summed over the call's sessions (GPT-Live); 0 on Realtime. */
+  sessionSeconds: number;
 }
 
 /** Everything a call session knows at its end, handed to the call-records module. */
@@ -54,6 +56,7 @@ export function emptyUsage(): UsageTotals {
     outputTextTokens: 0,
     outputAudioTokens: 0,
     responses: 0,
+    sessionSeconds: 0,
   };
 }
 
@@ -67,5 +70,6 @@ export function addUsage(totals: UsageTotals, usage: UpstreamUsage, ofResponse: 
   totals.inputCachedTokens += usage.inputCachedTokens;
   totals.outputTextTokens += usage.outputTextTokens;
   totals.outputAudioTokens += usage.outputAudioTokens;
+  totals.sessionSeconds += usage.sessionSeconds ?? 0;
   if (ofResponse) totals.responses++;
 }

@@ -415,7 +415,9 @@ export class CallSession implements LiveCall {
 
   /** Asks for a response where the upstream takes explicit requests (it decides by itself elsewhere). */
   private respond(request: ResponseRequest = {}): void {
-    if (this.link.session?.capabilities.explicitResponses === false) return;
+    const session = this.link.session;
+    // Not tracked as a turn where the upstream decides when to talk (GPT-Live): it still gets the request (a greeting, a tool batch's continuation).
+    if (session?.capabilities.explicitResponses === false) return session.respond(request.instructions);
     this.turns.request(request);
   }
 

@@ -44,6 +44,8 @@ export const STABLE_SESSION_MS = 5000;
 const ROTATION_RETRY_MS = 500;
 const MINUTE_MS = 60_000;
 const MAX_EARLY_EVENTS = 256;
+/** A session that says when it expires is rotated this long before (between turns, like any rotation). */
+const EXPIRY_MARGIN_MS = 60_000;
 
 /**
  * The call's link to its upstream: opens sessions through the factory, retries with back-off what
@@ -250,7 +252,15 @@ export class UpstreamLink {
       }
       this.replaceSafely('rotation');
     };
-    this.cancelRotation = later(this.options.rotateAfterMs, this.signal, tryRotate);
+    this.cancelRotation = later(this.rotationDueMs(), this.signal, tryRotate);
+  }
+
+  /** SESSION_ROTATE_AFTER_MS, or earlier where the session says when it expires (a minute ahead, at most half its time left). */
+  private rotationDueMs(): number {
+    const expiresAt = this.active?.expiresAt;
+    if (expiresAt === undefined) return this.options.rotateAfterMs;
+    const left = Math.max(0, expiresAt - this.now());
+    return Math.min(this.options.rotateAfterMs, left - Math.min(EXPIRY_MARGIN_MS, left / 2));
   }
 
   private tooManySessions(): boolean {

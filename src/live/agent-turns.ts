@@ -52,6 +52,9 @@ export class AgentTurns {
   private closeTimer: NodeJS.Timeout | undefined;
   /** Wall-clock time the current turn opened. */
   openedAt = 0;
+  /** Audio of the current turn so far, and up to the end of its last loud window, in ms of audio. */
+  private turnAudioMs = 0;
+  private loudUntilMs = 0;
 
   constructor(
     format: UpstreamAudioFormat,
@@ -67,6 +70,14 @@ export class AgentTurns {
     this.bytesPerSample = format === 'pcmu' ? 1 : 2;
   }
 
+  /**
+   * When the current turn's speech ends at the caller's ear (wall clock, estimated): its audio plays
+   * in real time from the turn's start, however fast it arrived, up to its last loud window.
+   */
+  get loudUntil(): number {
+    return this.openedAt + this.loudUntilMs;
+  }
+
   /** The open turn's id, undefined between turns. */
   get current(): string | undefined {
     return this.turnId;
@@ -79,11 +90,15 @@ export class AgentTurns {
       this.turnId = `live_turn_${++this.turns}`;
       this.openedAt = Date.now();
       this.quietMs = 0;
+      this.turnAudioMs = 0;
+      this.loudUntilMs = 0;
       this.listener.started(this.turnId);
     }
     const turnId = this.turnId;
     this.listener.audio(turnId, audio);
+    this.turnAudioMs += durationMs;
     if (loud) {
+      this.loudUntilMs = this.turnAudioMs - trailingQuietMs;
       this.quietMs = trailingQuietMs;
       clearTimeout(this.closeTimer);
       this.closeTimer = undefined;

@@ -45,13 +45,14 @@ export interface LiveSessionOptions {
   turnGapMs?: number;
   agentTurns?: AgentTurnOptions;
   /**
-   * A caller transcript fragment counts as talking over the agent when it ends later than this
-   * long before the agent's turn began (session-timeline estimate; transcripts lag speech).
+   * A caller transcript fragment counts as talking over the agent when it overlaps the agent's
+   * speech by at least this much (session-timeline estimates; transcripts lag speech). Default 200.
    */
-  overlapToleranceMs?: number;
+  minOverlapMs?: number;
 }
 
 const MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
+const DEFAULT_MIN_OVERLAP_MS = 200;
 
 /** `session.closed` reasons (SDK `SessionClosedEvent`); anything else reads as `unknown`, so labels stay bounded. */
 const CLOSE_REASONS = ['close_requested', 'expired', 'content', 'remote_hangup', 'connection_lost'] as const satisfies readonly SessionClosedEvent['reason'][];
@@ -102,7 +103,12 @@ export class LiveUpstreamSession implements UpstreamSession {
   private startedAt = 0;
   private sessionId: string | undefined;
   private expiresAtMs: number | undefined;
+  /** The server's cumulative billed seconds of this session (`usage.seconds`). */
   private sessionSeconds = 0;
+  /** Seconds already reported to the engine (usage events carry the increase, so they add up per call). */
+  private reportedSeconds = 0;
+  /** The session's own instructions (sent in session.start), so a per-response request does not append them again. */
+  private sessionInstructions = '';
   private closedReason: string | undefined;
   private eventSeq = 0;
   /** Calls of the delegated backend still waiting for a result. */
@@ -175,6 +181,7 @@ export class LiveUpstreamSession implements UpstreamSession {
       return Promise.reject(new LiveFailure('aborted', 'Live session open aborted', { retryable: false }));
     }
     this.state = 'connecting';
+    this.sessionInstructions = settings.instructions.trim();
     const startEvent = buildSessionStart(settings, this.opts);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -261,7 +268,19 @@ export class LiveUpstreamSession implements UpstreamSession {
       this.maybeContinue();
       return;
     }
-    if (instructions) this.addInstruction(instructions);
+    const extra = instructions ? this.beyondSessionInstructions(instructions) : '';
+    if (extra) this.addInstruction(extra);
+  }
+
+  /**
+   * The engine asks for a response the Realtime way, where per-response instructions replace the
+   * session's and so repeat them ("<session instructions>\n\nStart the call now…"). Live already has
+   * them from session.start: only what follows is appended (an append holds 500 tokens at most).
+   */
+  private beyondSessionInstructions(instructions: string): string {
+    const text = instructions.trim();
+    const base = this.sessionInstructions;
+    return base && text.startsWith(base) ? text.slice(base.length).trim() : text;
   }
 
   cancel(): void {
@@ -364,6 +383,7 @@ export class LiveUpstreamSession implements UpstreamSession {
         if (typeof event.delta !== 'string') return this.countMalformed(event.type);
         const audio = Buffer.from(event.delta, 'base64');
         if (audio.length > 0 && this.state === 'started') this.agentTurns.push(audio);
+        this.measureSeconds();
         return;
       }
       case 'session.output_transcript.delta': {
@@ -433,6 +453,10 @@ export class LiveUpstreamSession implements UpstreamSession {
       this.pendingCalls.add(item.call_id);
       const responseId = (delegationId && this.responseOfDelegation.get(delegationId)) ?? delegationId;
       this.emit({ type: 'tool_call', callId: item.call_id, name: item.name, arguments: args, ...(responseId ? { responseId } : {}) });
+      // The delegated response now waits for the result (one call at a time, parallel_tool_calls
+      // false): its nested response.completed only comes after the continuation, so its calls are
+      // reported complete here, for the engine to answer them and then ask to continue (respond()).
+      this.emit({ type: 'response_done', ...(responseId ? { responseId } : {}), status: 'completed' });
       return;
     }
     if (nested.type === 'response.completed' || nested.type === 'response.incomplete' || nested.type === 'response.failed') {
@@ -450,16 +474,43 @@ export class LiveUpstreamSession implements UpstreamSession {
     if (!isObject(raw) || typeof raw.seconds !== 'number' || !Number.isFinite(raw.seconds)) return;
     // Cumulative per session ("Do not sum this value across usage events").
     this.sessionSeconds = Math.max(this.sessionSeconds, raw.seconds);
-    this.emit({ type: 'usage', usage: { ...ZERO_USAGE, sessionSeconds: this.sessionSeconds } });
+    this.reportSeconds(this.sessionSeconds);
+  }
+
+  /**
+   * The server reports seconds about once a minute and its final figure in session.closed, which
+   * comes after the call's record is written. Live bills every active second, silence included,
+   * and streams output all along: each delta counts the session's elapsed whole seconds, so the
+   * record is right to the second (the server's figure wins where higher).
+   */
+  private measureSeconds(): void {
+    const elapsed = Math.floor((Date.now() - this.startedAt) / 1000);
+    if (elapsed > this.reportedSeconds) this.reportSeconds(Math.max(elapsed, this.sessionSeconds));
+  }
+
+  /** Reports the increase of this session's seconds up to `total`, so usage events add up across sessions. */
+  private reportSeconds(total: number): void {
+    const increase = total - this.reportedSeconds;
+    if (!(increase > 0)) return;
+    this.reportedSeconds = total;
+    this.emit({ type: 'usage', usage: { ...ZERO_USAGE, sessionSeconds: increase } });
   }
 
   private noticeOverlap(fragment: TranscriptFragment): void {
     const turnId = this.agentTurns.current;
     if (!turnId || this.interruptedTurn === turnId) return;
+    // The caller's words and the agent's speech, both on the session timeline, must overlap by a
+    // margin: a caller turn that ended as the agent began (a quick answer, clocks a little apart)
+    // or speech begun after the agent fell quiet (the turn's hangover) is no barge-in.
     const turnStartMs = this.agentTurns.openedAt - this.startedAt;
-    if (fragment.endMs <= turnStartMs - (this.opts.overlapToleranceMs ?? 300)) return;
+    const speechEndMs = this.agentTurns.loudUntil - this.startedAt;
+    const overlapMs = Math.min(fragment.endMs, speechEndMs) - Math.max(fragment.startMs, turnStartMs);
+    if (overlapMs < (this.opts.minOverlapMs ?? DEFAULT_MIN_OVERLAP_MS)) return;
     this.interruptedTurn = turnId;
     this.emit({ type: 'caller_speech_started' });
+    // Live never says when the caller stops, and the engine holds planned rotations while the
+    // caller speaks: the overlap is reported as a whole (its transcript is already in hand).
+    this.emit({ type: 'caller_speech_stopped' });
   }
 
   private endAgentTurn(turnId: string): void {

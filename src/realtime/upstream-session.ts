@@ -193,4 +193,6 @@ export interface UpstreamSession {
   close(): void;
   /** Server events that could not be read (not JSON, wrong field types) and were ignored. */
   readonly malformedEvents?: number;
+  /** When the upstream will end this session by itself (epoch ms), where it says so (GPT-Live `expires_at`). */
+  readonly expiresAt?: number;
 }

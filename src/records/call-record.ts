@@ -39,6 +39,8 @@ export interface RecordUsage {
   input_token_details: { text_tokens: number; audio_tokens: number; cached_tokens: number };
   output_token_details: { text_tokens: number; audio_tokens: number };
   responses: number;
+  /** GPT-Live only: billed session seconds over the call's sessions (tokens are then the backend's). */
+  session_seconds?: number;
 }
 
 /** The JSON posted to the call-summary receiver at the end of each call. */
@@ -58,6 +60,8 @@ export interface CallRecord {
   instructionsSource: string;
   /** The call's agent profile: its name, version and the source it came from (url, file, provider_config, env). Absent on a refused call. */
   profile?: { name: string; version?: string; source: string };
+  /** Which OpenAI voice interface served the call. */
+  interface: 'realtime' | 'live';
   model: string;
   voice: string;
   reconnects: number;
@@ -69,6 +73,8 @@ export interface CallRecord {
 export interface CallRecordOptions {
   /** False: no transcript text, tool arguments or tool results leave the service. */
   includeTranscripts: boolean;
+  /** The configured OpenAI interface (default realtime). */
+  interface?: 'realtime' | 'live';
 }
 
 export function buildCallRecord(input: CallRecordInput, opts: CallRecordOptions): CallRecord {
@@ -99,11 +105,12 @@ export function buildCallRecord(input: CallRecordInput, opts: CallRecordOptions)
     toolCalls: tools.map((item) => toolCallEntry(item, opts.includeTranscripts)),
     instructionsSource: input.instructionsSource,
     ...(input.profile ? { profile: { name: input.profile.name, ...(input.profile.version ? { version: input.profile.version } : {}), source: input.profile.source } } : {}),
+    interface: opts.interface ?? 'realtime',
     model: input.model,
     voice: input.voice,
     reconnects: input.reconnects,
     latency: { perTurnMs: [...input.latenciesMs], medianMs: median(input.latenciesMs) },
-    usage: openAiUsage(input.usage),
+    usage: openAiUsage(input.usage, opts.interface === 'live'),
     counts: {
       userTurns: spoken.filter((item) => item.role === 'user').length,
       agentTurns: spoken.filter((item) => item.role === 'agent').length,
@@ -132,8 +139,8 @@ function toolCallEntry(item: ConversationItem, withText: boolean): ToolCallEntry
   return entry;
 }
 
-function openAiUsage(u: UsageTotals): RecordUsage {
-  return {
+function openAiUsage(u: UsageTotals, live: boolean): RecordUsage {
+  const usage: RecordUsage = {
     input_tokens: u.inputTokens,
     output_tokens: u.outputTokens,
     total_tokens: u.totalTokens,
@@ -141,6 +148,8 @@ function openAiUsage(u: UsageTotals): RecordUsage {
     output_token_details: { text_tokens: u.outputTextTokens, audio_tokens: u.outputAudioTokens },
     responses: u.responses,
   };
+  if (live) usage.session_seconds = u.sessionSeconds;
+  return usage;
 }
 
 export function median(values: readonly number[]): number | null {

@@ -67,7 +67,7 @@ export class CallRecordsService implements OnApplicationShutdown {
         this.log.debug({ uuid: input.uuid }, 'call record not sent: no CALL_SUMMARY_URL configured');
         return;
       }
-      const record = buildCallRecord(input, { includeTranscripts: this.config.records.includeTranscripts });
+      const record = buildCallRecord(input, { includeTranscripts: this.config.records.includeTranscripts, interface: this.config.openai.interface });
       // Text in a record (a reason, a tool error) may quote a configured secret: replaced by value.
       const body = this.redactor.redact(JSON.stringify(record));
       const delivery: Delivery = { uuid: input.uuid, record, body, attempts: 0, abort: new AbortController(), finished: false };

@@ -32,7 +32,8 @@ export interface LiveSimulatorBehaviour {
   realTimePacing: boolean;
   /** How often `session.usage.updated` comes ("approximately once per minute"). */
   usageIntervalMs: number;
-  onServerEvent?: (event: { type: string }, sentAt: number) => void;
+  /** Every event sent, when (performance.now()), and the session's instructions (which call it is, for the load bench). */
+  onServerEvent?: (event: { type: string }, sentAt: number, session: { instructions: string }) => void;
 }
 
 /** The code this simulator uses for a command before `session.started` (the real one is undocumented). */
@@ -99,7 +100,7 @@ export class LiveSimulatedSession {
   private send(event: { type: string }): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(JSON.stringify(event));
-    this.behaviour.onServerEvent?.(event, performance.now());
+    this.behaviour.onServerEvent?.(event, performance.now(), { instructions: this.config?.instructions ?? '' });
   }
 
   private sessionMs(): number {

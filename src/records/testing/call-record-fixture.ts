@@ -63,6 +63,7 @@ export function realisticCall(uuid = '0b8f3c52-6d1e-4f7a-9c2b-5e4d3a2f1b10'): Ca
       outputTextTokens: 150,
       outputAudioTokens: 450,
       responses: 4,
+      sessionSeconds: 0,
     },
   };
 }
