@@ -28,6 +28,7 @@ import { LiveFailure } from './live-failure.js';
 import { buildSessionStart, SESSION_START_EVENT_ID } from './live-session-start.js';
 import { APPEND_MAX_TOKENS, truncateToTokens } from './live-text.js';
 import { DEFAULT_TURN_GAP_MS, TranscriptTurns, type TranscriptFragment } from './transcript-turns.js';
+import { closeUpstreamSocket, startHeartbeat } from '../realtime/upstream-socket.js';
 
 export interface LiveSessionOptions {
   /** wss://api.openai.com/v1/live/sessions, an Azure `/openai/v1/live/sessions`, or a local one. */
@@ -98,8 +99,7 @@ export class LiveUpstreamSession implements UpstreamSession {
   private closedByUs = false;
   private malformed = 0;
   private droppedAudio = 0;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private awaitingPong = false;
+  private stopHeartbeat: (() => void) | undefined;
   private startedAt = 0;
   private sessionId: string | undefined;
   private expiresAtMs: number | undefined;
@@ -356,14 +356,7 @@ export class LiveUpstreamSession implements UpstreamSession {
     this.state = 'closed';
     const ws = this.ws;
     if (!ws) return;
-    ws.removeAllListeners('message');
-    if (ws.readyState === WebSocket.OPEN) {
-      ws.close(1000, 'call ended');
-      const timer = setTimeout(() => ws.terminate(), 1000);
-      ws.once('close', () => clearTimeout(timer));
-    } else {
-      ws.terminate();
-    }
+    closeUpstreamSocket(ws);
   }
 
   private onStarted(event: LiveWireEvent): void {
@@ -548,23 +541,14 @@ export class LiveUpstreamSession implements UpstreamSession {
   }
 
   private startHeartbeat(): void {
-    const ws = this.ws!;
-    ws.on('pong', () => (this.awaitingPong = false));
-    this.heartbeat = setInterval(() => {
-      if (this.awaitingPong) {
-        clearInterval(this.heartbeat);
-        this.reportLost(new LiveFailure('timeout', `GPT-Live did not answer a ping within ${this.opts.heartbeatMs} ms`, { retryable: true }));
-        this.state = 'closed';
-        ws.terminate();
-        return;
-      }
-      this.awaitingPong = true;
-      ws.ping();
-    }, this.opts.heartbeatMs);
+    this.stopHeartbeat = startHeartbeat(this.ws!, this.opts.heartbeatMs, () => {
+      this.reportLost(new LiveFailure('timeout', `GPT-Live did not answer a ping within ${this.opts.heartbeatMs} ms`, { retryable: true }));
+      this.state = 'closed';
+    });
   }
 
   private disposeTimers(): void {
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat?.();
     this.agentTurns.dispose();
     this.agentTranscript.dispose();
     this.callerTurns.dispose();

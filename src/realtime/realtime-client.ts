@@ -5,6 +5,7 @@ import { normaliseEventType, type ServerEvent } from './realtime-events.js';
 import type { UpstreamTarget } from './upstream-target.js';
 import { failureFromHttpStatus, failureFromSocketError, UpstreamFailure } from './upstream-failure.js';
 import { SecretRedactor, urlSecrets } from '../logging/redaction.js';
+import { closeUpstreamSocket, startHeartbeat } from './upstream-socket.js';
 
 export interface RealtimeClientHandlers {
   onEvent(event: ServerEvent): void;
@@ -43,8 +44,7 @@ export class RealtimeClient {
   private closedByUs = false;
   private lostReported = false;
   private malformed = 0;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private awaitingPong = false;
+  private stopHeartbeat: (() => void) | undefined;
   private droppedAudioBytes = 0;
   private droppedAudioChunks = 0;
   private readonly redactor: SecretRedactor;
@@ -168,33 +168,14 @@ export class RealtimeClient {
       this.logger.warn({ upstream: this.target.display, droppedAudioBytes: this.droppedAudioBytes, droppedAudioChunks: this.droppedAudioChunks }, 'caller audio dropped for an upstream that was not reading');
     }
     this.closedByUs = true;
-    clearInterval(this.heartbeat);
-    const ws = this.ws;
-    if (!ws) return;
-    ws.removeAllListeners('message');
-    if (ws.readyState === WebSocket.OPEN) {
-      ws.close(1000, 'call ended');
-      // A peer that never completes the closing handshake must not hold the socket.
-      const timer = setTimeout(() => ws.terminate(), 1000);
-      ws.once('close', () => clearTimeout(timer));
-    } else {
-      ws.terminate();
-    }
+    this.stopHeartbeat?.();
+    if (this.ws) closeUpstreamSocket(this.ws);
   }
 
   private startHeartbeat(ws: WebSocket): void {
-    ws.on('pong', () => (this.awaitingPong = false));
-    ws.on('close', () => clearInterval(this.heartbeat));
-    this.heartbeat = setInterval(() => {
-      if (this.awaitingPong) {
-        clearInterval(this.heartbeat);
-        this.reportLost(new UpstreamFailure('timeout', `upstream did not answer a ping within ${this.heartbeatMs} ms`, { retryable: true }));
-        ws.terminate();
-        return;
-      }
-      this.awaitingPong = true;
-      ws.ping();
-    }, this.heartbeatMs);
+    this.stopHeartbeat = startHeartbeat(ws, this.heartbeatMs, () =>
+      this.reportLost(new UpstreamFailure('timeout', `upstream did not answer a ping within ${this.heartbeatMs} ms`, { retryable: true })),
+    );
   }
 
   private reportLost(failure: UpstreamFailure): void {
