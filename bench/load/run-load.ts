@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -12,12 +12,14 @@ import { machineCpuMs, processCpuTimes, residentKiB, threadCpuMs } from './proc-
 import { newestProfile, summariseProfile, type ProfileSummary } from './profile-summary.js';
 import { nowMs, toCommonMs } from './now.js';
 import { ServiceMetrics, type ServiceLoopStats } from './service-metrics.js';
-import { ServiceUnderTest } from './service-process.js';
+import { ServiceProcess } from '../../scripts/service-process.js';
 import { percentile, sortedCopy } from './stats.js';
 import { UpstreamLog } from './upstream-log.js';
 
 /** Calls start spread over this much time. */
 const STAGGER_MS = 1000;
+/** SIGTERM drains (the calls are gone by then); SIGKILL if the service lingers this long. */
+const SERVICE_STOP_MS = 15000;
 /** Idle service settles this long before its idle memory is read. */
 const IDLE_SETTLE_MS = 3000;
 /** After the calls hang up, before the "after" memory reading. */
@@ -99,7 +101,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
   const instructionsUrl = await instructions.start();
   const profileDir = opts.profile ? (opts.profileDir ?? mkdtempSync(join(tmpdir(), 'avr-load-prof-'))) : undefined;
   const nodeArgs = [...opts.nodeArgs, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
-  const service = await ServiceUnderTest.start(
+  const service = await ServiceProcess.start(
     {
       LOG_LEVEL: 'warn',
       MAX_CONCURRENT_CALLS: String(calls * 2 + 10),
@@ -112,9 +114,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
       SHUTDOWN_GRACE_MS: '2000',
       ...opts.serviceEnv,
     },
-    nodeArgs,
-    opts.pin ? '1' : undefined,
-    opts.serviceMain,
+    { nodeArgs, cpus: opts.pin ? '1' : undefined, main: opts.serviceMain },
   );
   let fleet: CallerFleet | undefined;
   try {
@@ -180,7 +180,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
     const callers = await fleet.hangUp();
     await sleep(AFTER_SETTLE_MS);
     const rssAfterKiB = residentKiB(service.pid);
-    const serviceExit = await service.stop();
+    const serviceExit = await service.stop(SERVICE_STOP_MS);
     const exitedAt = toCommonMs(service.exitedAt);
 
     let profile: ProfileSummary | undefined;
@@ -285,7 +285,9 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
     };
   } finally {
     await fleet?.terminate();
-    await service.stop();
+    await service.stop(SERVICE_STOP_MS);
+    // For digging: LOAD_BENCH_SERVICE_LOG=<file> keeps what the service wrote (e.g. --node-arg=--trace-gc).
+    if (process.env.LOAD_BENCH_SERVICE_LOG) writeFileSync(process.env.LOAD_BENCH_SERVICE_LOG, service.output);
     await simulator.close();
     await instructions.close();
   }

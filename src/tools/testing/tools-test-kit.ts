@@ -117,12 +117,4 @@ export async function startFakeAmi(answer: (path: string) => AmiAnswer) {
   };
 }
 
-/** A port nothing listens on. */
-export async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { closedPort } from '../../../scripts/ports.js';
