@@ -9,3 +9,11 @@ export { frameSendTimeMs, paceFrames, systemClock, type Clock } from './pacing.j
 export { FRAME_MS, FRAME_BYTES, FRAME_SAMPLES } from './frames.js';
 export { resolveTarget, displayUrl, type CallTarget } from './target.js';
 export { formatEvent, formatProgress, formatSummary } from './report.js';
+export {
+  audioMessage,
+  initMessage,
+  decodeServiceMessage,
+  plainAudioPayload,
+  CLEAN_CLOSE_CODES,
+  type ServiceMessage,
+} from './avr-protocol.js';
