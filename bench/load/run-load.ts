@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RealtimeSimulator } from '../../src/simulator/index.js';
-import { CallerFleet } from './caller-fleet.js';
+import { LoadCallerThread } from './load-caller-thread.js';
 import { frameMapping, traceFrames } from './frame-latency.js';
 import { InstructionsServer } from './instructions-server.js';
 import type { LoadOptions } from './options.js';
@@ -116,7 +116,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
     },
     { nodeArgs, cpus: opts.pin ? '1' : undefined, main: opts.serviceMain },
   );
-  let fleet: CallerFleet | undefined;
+  let fleet: LoadCallerThread | undefined;
   try {
     // One scrape while idle, so the first one under load does not pay for loading its code.
     await new ServiceMetrics(service.httpUrl).markStart();
@@ -129,7 +129,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
 
     const run = randomBytes(3).toString('hex');
     const uuids = Array.from({ length: calls }, (_, i) => `load-${run}-${i}`);
-    fleet = new CallerFleet({
+    fleet = new LoadCallerThread({
       url: service.wsUrl,
       uuids,
       offsetsMs: uuids.map((_, i) => (i * STAGGER_MS) / calls),

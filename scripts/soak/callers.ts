@@ -190,7 +190,7 @@ export interface FleetOptions {
  * N concurrent callers, each a call of a few seconds of real-time 20 ms frames, then a hang-up;
  * each call that ends is replaced by a new one until the deadline.
  */
-export class CallerFleet {
+export class RollingCallers {
   private readonly live = new Set<SoakCall>();
   private clock: NodeJS.Timeout | undefined;
   private deadline = 0;
