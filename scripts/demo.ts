@@ -12,7 +12,7 @@ const CALLER = fileURLToPath(new URL('../../assets/caller.wav', import.meta.url)
 const REPLY = 'reply.wav';
 
 const service = await ServiceProcess.start({ OPENAI_REALTIME_URL: 'simulator', LOG_LEVEL: 'warn' });
-let exitCode = 1;
+let exitCode: number;
 try {
   console.log(`service: ${service.wsUrl} on the built-in simulated upstream (OPENAI_REALTIME_URL=simulator)`);
   const caller = readWav(readFileSync(CALLER));

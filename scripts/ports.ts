@@ -16,4 +16,6 @@ export async function freePort(): Promise<number> {
 }
 
 /** A loopback port nothing listens on: connecting there is refused. */
-export const closedPort = freePort;
+export async function closedPort(): Promise<number> {
+  return freePort();
+}

@@ -89,7 +89,7 @@ function hostPath(root: string, workdir: string, path: string): string {
 function jsonArray(args: string, what: string): string[] {
   const parsed = JSON.parse(args) as unknown;
   if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string')) throw new Error(`${what} is not in JSON form`);
-  return parsed as string[];
+  return parsed;
 }
 
 

@@ -15,7 +15,7 @@ function frameMessage(samples: Int16Array): string {
 }
 
 /** One burst of speech-like sound: harmonics of 300 Hz, a syllable-rate envelope and soft edges. */
-export function speechBurst(ms: number): Int16Array {
+function speechBurst(ms: number): Int16Array {
   const n = Math.round((RATE * ms) / 1000);
   const out = new Int16Array(n);
   const norm = HARMONICS.reduce((a, b) => a + b, 0);

@@ -32,7 +32,7 @@ port.on('message', (msg: ToFleet) => {
       const beyond = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
       return post(
         { type: 'marked-end', stats: { sendLateness, loopDelayP99Ms: beyond(loopDelay.percentile(99)), loopDelayMaxMs: beyond(loopDelay.max) } },
-        [sendLateness.buffer as ArrayBuffer],
+        [sendLateness.buffer],
       );
     }
     case 'drain':

@@ -30,7 +30,7 @@ export interface LoadOptions {
   quietWaitSeconds: number;
 }
 
-export const USAGE = `npm run bench:load -- --calls N[,N...] --seconds S [options]
+const USAGE = `npm run bench:load -- --calls N[,N...] --seconds S [options]
 
   --calls N[,N...]      concurrent calls (default 100); a list runs each on a fresh service
   --seconds S           measured window in seconds (default 20)

@@ -5,8 +5,8 @@
  */
 
 /** The service's audio message is exactly this prefix, base64 PCM, this suffix (what a hot client can test for). */
-export const AUDIO_MESSAGE_PREFIX = '{"type":"audio","audio":"';
-export const AUDIO_MESSAGE_SUFFIX = '"}';
+const AUDIO_MESSAGE_PREFIX = '{"type":"audio","audio":"';
+const AUDIO_MESSAGE_SUFFIX = '"}';
 
 /** Close codes of a call that ended normally: 1000 normal, 1001 going away, 1005 no code given. */
 export const CLEAN_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
@@ -53,14 +53,20 @@ export function decodeServiceMessage(data: Buffer | string, isBinary = false): D
       if (typeof raw.audio !== 'string') return { ok: false, problem: 'received an audio message without base64 "audio"', type: 'audio' };
       return { ok: true, message: { type: 'audio', audio: Buffer.from(raw.audio, 'base64') } };
     case 'transcript':
-      return { ok: true, message: { type: 'transcript', role: String(raw.role ?? '?'), text: String(raw.text ?? '') } };
+      return { ok: true, message: { type: 'transcript', role: textOf(raw.role, '?'), text: textOf(raw.text, '') } };
     case 'interruption':
       return { ok: true, message: { type: 'interruption' } };
     case 'error': {
-      const coreMessage = raw.error?.message === undefined ? undefined : String(raw.error.message);
-      return { ok: true, message: { type: 'error', message: String(raw.message ?? JSON.stringify(raw)), coreMessage } };
+      const coreMessage = raw.error?.message === undefined ? undefined : textOf(raw.error.message, '');
+      return { ok: true, message: { type: 'error', message: textOf(raw.message, JSON.stringify(raw)), coreMessage } };
     }
     default:
       return { ok: true, message: { type: 'other', name: String(raw?.type) } };
   }
+}
+
+/** A field meant to be text: as is when it is a string, JSON when it is something else, the fallback when absent. */
+function textOf(value: unknown, fallback: string): string {
+  if (value === undefined || value === null) return fallback;
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -148,7 +148,8 @@ class HttpSoakCall extends SoakCall {
         if (this.status !== 200) {
           let why = body;
           try {
-            why = String((JSON.parse(body) as { error?: unknown }).error ?? body);
+            const error = (JSON.parse(body) as { error?: unknown }).error;
+            if (error !== undefined) why = typeof error === 'string' ? error : JSON.stringify(error);
           } catch {
             // not JSON
           }
