@@ -29,7 +29,7 @@ function runFor(step: () => number, ms: number): { ns: number; units: number } {
   const budget = BigInt(ms) * 1_000_000n;
   const start = process.hrtime.bigint();
   let units = 0;
-  let elapsed = 0n;
+  let elapsed: bigint;
   do {
     for (let i = 0; i < 32; i++) units += step();
     elapsed = process.hrtime.bigint() - start;

@@ -18,7 +18,7 @@
  * Digging: LOAD_BENCH_DEBUG=1 prints the window start and every frame over 20 ms (time, latency);
  * LOAD_BENCH_SERVICE_LOG=<file> keeps the service's output (with e.g. --node-arg=--trace-gc).
  */
-import { parseOptions, USAGE, type LoadOptions } from './load/options.js';
+import { parseOptions } from './load/options.js';
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { waitForQuiet } from './load/proc-stats.js';
@@ -26,15 +26,7 @@ import { formatRun, formatTable } from './load/report.js';
 import { runLoad, type RunResult } from './load/run-load.js';
 
 async function main(): Promise<void> {
-  let opts: LoadOptions;
-  try {
-    opts = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    const message = (err as Error).message;
-    console.error(message);
-    process.exitCode = message === USAGE ? 0 : 2;
-    return;
-  }
+  const opts = parseOptions(process.argv.slice(2));
   console.log(
     `load bench: calls ${opts.calls.join(', ')}; warm-up ${opts.warmupSeconds} s, window ${opts.seconds} s; ${opts.interface}, ${opts.format}, APPEND_BATCH_MS=${opts.batchMs}; ` +
       `caller ${opts.speechMs} ms burst + ${opts.silenceMs} ms silence; node ${process.version}`,

@@ -3,8 +3,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
- * The shared shell of the operator CLIs (call, soak): `--help`, errors as one line prefixed with
- * the tool's name and exit code 1, and numeric options checked against their range.
+ * The shared shell of the operator CLIs and benches (call, soak, profile-service, bench:load): `--help`,
+ * errors as one line prefixed with the tool's name and exit code 1, and option values checked against
+ * what they allow.
  */
 export function cli(name: string, usage: string) {
   const fail: (message: string) => never = (message) => {
@@ -13,11 +14,14 @@ export function cli(name: string, usage: string) {
   };
   return {
     fail,
-    /** Parses argv with these options (include `help: { type: 'boolean', short: 'h' }`); --help prints the usage. */
-    parse<T extends Options>(options: T): ReturnType<typeof parseArgs<{ options: T }>>['values'] {
+    /**
+     * Parses `args` (default: this process's arguments) with these options (include
+     * `help: { type: 'boolean', short: 'h' }`); --help prints the usage.
+     */
+    parse<T extends Options>(options: T, args?: string[]): ReturnType<typeof parseArgs<{ options: T }>>['values'] {
       let values: ReturnType<typeof parseArgs<{ options: T }>>['values'];
       try {
-        values = parseArgs({ options }).values;
+        values = parseArgs({ options, args }).values;
       } catch (err) {
         return fail(`${(err as Error).message}\n${usage}`);
       }
@@ -34,6 +38,18 @@ export function cli(name: string, usage: string) {
       const range = max === Infinity ? `a number of at least ${min}` : `a number from ${min} to ${max}`;
       if (!Number.isFinite(n) || n < min || n > max) fail(`--${option} must be ${range}, got "${value}"`);
       return n;
+    },
+    /** A whole-number option within [min, max], or the fallback when absent. */
+    integer(value: string | undefined, option: string, fallback: number, min: number, max = Infinity): number {
+      const n = this.number(value, option, fallback, min, max);
+      if (!Number.isInteger(n)) fail(`--${option} must be a whole number, got "${value}"`);
+      return n;
+    },
+    /** One of the allowed values, or the fallback when absent. */
+    oneOf<V extends string>(value: string | undefined, option: string, allowed: readonly V[], fallback: V): V {
+      if (value === undefined) return fallback;
+      if (!(allowed as readonly string[]).includes(value)) fail(`--${option} must be ${allowed.join(' or ')}, got "${value}"`);
+      return value as V;
     },
   };
 }

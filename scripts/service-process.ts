@@ -1,21 +1,35 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
+
+export { freePort } from './ports.js';
 
 /** The compiled service, dist/main.js, resolved from this file in src-relative and compiled layouts alike. */
 export const SERVICE_MAIN = fileURLToPath(new URL(import.meta.url.includes('/dist-tools/') ? '../../dist/main.js' : '../dist/main.js', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
+/** Keep at most this much of each of the service's streams (a long bench run at LOG_LEVEL=warn stays well below). */
+const MAX_OUTPUT_CHARS = 1 << 20;
+
+export interface ServiceStartOptions {
+  /** Node options before the script (--cpu-prof, --trace-gc, ...). */
+  nodeArgs?: string[];
+  /** Pin the process to these CPUs (`taskset -c`, which execs node: the pid is node's). */
+  cpus?: string;
+  /** Another build of the service than dist/main.js. */
+  main?: string;
+  /** How long it may take to answer /health/ready. */
+  startTimeoutMs?: number;
 }
 
-/** The built service (`node dist/main.js`) as its own process, as production runs it. */
+/**
+ * The built service (`node dist/main.js`) as its own process, as production runs it: on a free loopback
+ * port, with an environment built from scratch (nothing of the caller's environment leaks in but PATH).
+ * Used by the e2e suites that need a real process, the demo, the soak and the load bench.
+ */
 export class ServiceProcess {
   readonly exited: Promise<number | null>;
+  /** performance.now() when the process exited. */
+  exitedAt = NaN;
   stdout = '';
   stderr = '';
 
@@ -23,20 +37,32 @@ export class ServiceProcess {
     readonly child: ChildProcess,
     readonly port: number,
   ) {
-    child.stdout!.on('data', (c: Buffer) => (this.stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stdout!.on('data', (c: Buffer) => {
+      if (this.stdout.length < MAX_OUTPUT_CHARS) this.stdout += c.toString();
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      if (this.stderr.length < MAX_OUTPUT_CHARS) this.stderr += c.toString();
+    });
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code) => {
+        this.exitedAt = performance.now();
+        resolve(code);
+      }),
+    );
   }
 
-  /** Starts it on a free loopback port and waits until /health/ready answers 200. */
-  static async start(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  /** Starts it and waits until /health/ready answers 200. LOG_LEVEL is info unless `env` says otherwise. */
+  static async start(env: Record<string, string>, options: ServiceStartOptions = {}): Promise<ServiceProcess> {
+    const { nodeArgs = [], cpus, main = SERVICE_MAIN, startTimeoutMs = 20000 } = options;
     const port = await freePort();
-    const child = spawn(process.execPath, [...nodeArgs, SERVICE_MAIN], {
+    const argv = [...nodeArgs, main];
+    const [command, args] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...argv]] : [process.execPath, argv];
+    const child = spawn(command, args, {
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(child, port);
-    const deadline = Date.now() + 15000;
+    const deadline = Date.now() + startTimeoutMs;
     for (;;) {
       try {
         if ((await fetch(`${service.httpUrl}/health/ready`)).ok) return service;
@@ -45,10 +71,14 @@ export class ServiceProcess {
       }
       if (Date.now() > deadline || child.exitCode !== null) {
         child.kill('SIGKILL');
-        throw new Error(`the service did not start: ${service.stderr}${service.stdout}`.trim());
+        throw new Error(`the service did not start: ${service.output}`.trim());
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   get httpUrl(): string {
@@ -59,6 +89,11 @@ export class ServiceProcess {
     return `ws://127.0.0.1:${this.port}`;
   }
 
+  /** Everything it wrote so far, stderr first. */
+  get output(): string {
+    return this.stderr + this.stdout;
+  }
+
   /** JSON log lines written so far. */
   logs(): Array<Record<string, unknown>> {
     return this.stdout
@@ -67,13 +102,36 @@ export class ServiceProcess {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
-  /** SIGTERM (graceful drain) and the exit code. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
-    return this.exited;
+  /** Log lines counted by message (level and the first 100 characters). */
+  logSummary(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const line of this.output.split('\n')) {
+      if (!line.trim()) continue;
+      let key = line.slice(0, 100);
+      try {
+        const rec = JSON.parse(line) as { level?: unknown; msg?: unknown };
+        key = `${String(rec.level)}: ${String(rec.msg).slice(0, 100)}`;
+      } catch {
+        // not JSON: keep the raw line
+      }
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** SIGTERM (graceful drain) and the exit code; with `killAfterMs`, SIGKILL if it lingers that long. */
+  async stop(killAfterMs?: number): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    if (killAfterMs === undefined) return this.exited;
+    const timer = setTimeout(() => this.kill(), killAfterMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }

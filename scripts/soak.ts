@@ -8,7 +8,7 @@
  * (failures caused by injected faults are expected and reported); 1 when the service could not
  * start or died during the run.
  */
-import { CallerFleet } from './soak/callers.js';
+import { RollingCallers } from './soak/callers.js';
 import { FaultyUpstream, faultRates } from './soak/fault-upstream.js';
 import { mb, rssKb, type RssSample } from './soak/rss.js';
 import { Counter, Tally } from './soak/tally.js';
@@ -96,7 +96,7 @@ function readServiceLog(): void {
   logOffset = end;
 }
 
-const fleet = new CallerFleet({ wsUrl: service.wsUrl, httpUrl: service.httpUrl, concurrency, httpShare, minCallMs, maxCallMs }, tally);
+const fleet = new RollingCallers({ wsUrl: service.wsUrl, httpUrl: service.httpUrl, concurrency, httpShare, minCallMs, maxCallMs }, tally);
 
 console.log(
   `soak: ${minutes} min, ${concurrency} concurrent calls (${Math.round(httpShare * 100)}% HTTP), calls of ${minCallMs / 1000}-${maxCallMs / 1000} s, ` +

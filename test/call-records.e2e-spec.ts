@@ -2,7 +2,7 @@ import { RecordReceiver } from '../src/records/testing/record-receiver.js';
 import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { AvrHttpCall } from './support/http-call.js';
-import { BuiltService } from './support/built-service.js';
+import { ServiceProcess } from '../scripts/service-process.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { waitUntil } from './support/wait.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
@@ -173,7 +173,7 @@ describe('call records', () => {
 
   it('delivers a pending record before the process exits on SIGTERM', async () => {
     receiver.answer([503], 200);
-    const service = await BuiltService.start({
+    const service = await ServiceProcess.start({
       OPENAI_REALTIME_URL: fake.url,
       OPENAI_API_KEY: 'sk-sigterm',
       CALL_SUMMARY_URL: receiverUrl,

@@ -1,6 +1,6 @@
 import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient } from './support/avr-client.js';
-import { BuiltService } from './support/built-service.js';
+import { ServiceProcess } from '../scripts/service-process.js';
 import { waitUntil } from './support/wait.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
 
@@ -18,7 +18,7 @@ describe('graceful drain on SIGTERM', () => {
   });
 
   it('refuses new calls, keeps the live call working, and exits 0 when it ends', async () => {
-    const service = await BuiltService.start({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-drain', SHUTDOWN_GRACE_MS: '20000' });
+    const service = await ServiceProcess.start({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-drain', SHUTDOWN_GRACE_MS: '20000' });
     try {
       const live = await AvrWsClient.connect(service.wsUrl);
       live.init('drain-live');
@@ -46,7 +46,7 @@ describe('graceful drain on SIGTERM', () => {
   });
 
   it('closes calls still live when the grace runs out, telling them why, and exits 0', async () => {
-    const service = await BuiltService.start({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-drain', SHUTDOWN_GRACE_MS: '500' });
+    const service = await ServiceProcess.start({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-drain', SHUTDOWN_GRACE_MS: '500' });
     try {
       const live = await AvrWsClient.connect(service.wsUrl);
       live.init('drain-grace');

@@ -15,6 +15,8 @@ type JsonObject = { [key: string]: Json };
 
 const CHART = 'helm/avr-sts-openai';
 const read = (file: string) => readFileSync(join(CHART, file), 'utf8');
+/** A values.yaml value as the service's env default spells it: a string as is, anything else as JSON. */
+const scalarText = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'undefined'));
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const values = load(read('values.yaml')) as JsonObject;
@@ -33,7 +35,7 @@ const validate = ajv.compile(schema);
 function withValues(patch: JsonObject): JsonObject {
   const merge = (base: JsonObject, over: JsonObject): JsonObject => {
     const out: JsonObject = { ...base };
-    for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as JsonObject, v) : v;
+    for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k], v) : v;
     return out;
   };
   return merge(structuredClone(values), patch);
@@ -104,7 +106,7 @@ describe('Helm chart: Chart.yaml and values', () => {
     const chart = load(read('Chart.yaml')) as JsonObject;
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     expect(chart).toMatchObject({ apiVersion: 'v2', name: 'avr-sts-openai', type: 'application' });
-    expect(String(chart.version)).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/);
+    expect(chart.version).toEqual(expect.stringMatching(/^\d+\.\d+\.\d+(-[\w.]+)?$/));
     // The image tag defaults to appVersion, so it must name the version the Dockerfile builds.
     expect(chart.appVersion).toBe(pkg.version);
   });
@@ -368,7 +370,7 @@ describe('Helm chart: every service variable is reachable', () => {
           wrong.push(`${d.name}: no rule in this test for "${d.allowed}"`);
         }
         const v = get(values, path);
-        const shown = Array.isArray(v) ? v.join(',') : String(v);
+        const shown = Array.isArray(v) ? v.map(scalarText).join(',') : scalarText(v);
         const expected = deliberate[d.name] ?? d.default;
         if (shown !== expected) wrong.push(`${d.name}: values.yaml ${path.join('.')}=${shown}, service default ${d.default}`);
       }

@@ -34,7 +34,7 @@ describe('HTTP stream calls (POST /speech-to-speech-stream)', () => {
     instructionsServer = http.createServer((req, res) => {
       uuidsSeen.push(String(req.headers['x-avr-uuid']));
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ system: `Instructions for ${req.headers['x-avr-uuid']}` }));
+      res.end(JSON.stringify({ system: `Instructions for ${String(req.headers['x-avr-uuid'])}` }));
     });
     await new Promise<void>((r) => instructionsServer.listen(0, '127.0.0.1', r));
     const port = (instructionsServer.address() as AddressInfo).port;

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp } from './support/app.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';

@@ -12,11 +12,12 @@
  * The one slow test of the suite (about a minute): it installs the dependencies once more.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../scripts/ports.js';
 
 const run = promisify(execFile);
 const REPO = process.cwd();
@@ -88,19 +89,9 @@ function hostPath(root: string, workdir: string, path: string): string {
 function jsonArray(args: string, what: string): string[] {
   const parsed = JSON.parse(args) as unknown;
   if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string')) throw new Error(`${what} is not in JSON form`);
-  return parsed as string[];
+  return parsed;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function status(url: string): Promise<number> {
   try {
@@ -218,6 +209,25 @@ describe('production start path of the Docker image (replayed without Docker)', 
     const modules = join(runtimeRoot, runtimeWorkdir);
     expect(existsSync(join(modules, 'node_modules/@nestjs/core/package.json'))).toBe(true);
     expect(devOnly.filter((p) => existsSync(join(modules, p)))).toEqual([]);
+  });
+
+  it('every compiled module in the image finds the packages it imports (no test kit ships in dist/)', () => {
+    const app = join(runtimeRoot, runtimeWorkdir);
+    const files = (readdirSync(join(app, 'dist'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
+    expect(files).toContain('main.js');
+    const builtins = new Set(builtinModules);
+    const missing: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(app, 'dist', file), 'utf8');
+      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)) {
+        const specifier = m[1];
+        if (specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier)) continue;
+        const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
+        if (!existsSync(join(app, 'node_modules', name, 'package.json'))) missing.push(`${file} imports ${specifier}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(files.filter((f) => /(^|\/)testing\//.test(f))).toEqual([]);
   });
 
   it('starts with the CMD, is live and ready, passes the HEALTHCHECK, and exits 0 on SIGTERM', async () => {

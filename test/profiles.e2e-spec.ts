@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SAMPLE_PROFILES, startProfileService, type RunningProfileService } from '../scripts/profile-service/server.js';
 import { ProfileService, type ResolvedProfile } from '../src/profiles/index.js';
-import { closedPort } from '../src/tools/testing/tools-test-kit.js';
+import { closedPort } from '../scripts/ports.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
 const AUTH = 'Bearer prof-s3cr3t-header';

@@ -117,7 +117,7 @@ describe('WebSocket calls', () => {
     expect(client.count('audio')).toBe(framesAtInterruption);
     // interrupt_response is on: a response.cancel would only earn response_cancel_not_active (#16).
     expect(upstream.count('response.cancel')).toBe(0);
-    const sentMs = (framesAtInterruption * 20) as number;
+    const sentMs = framesAtInterruption * 20;
     expect(truncate.content_index).toBe(0);
     expect(truncate.audio_end_ms).toBeGreaterThan(0);
     expect(truncate.audio_end_ms).toBeLessThanOrEqual(sentMs);

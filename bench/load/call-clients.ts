@@ -1,9 +1,7 @@
 import WebSocket from 'ws';
-import { FRAME_BYTES, frameSendTimeMs } from '../../scripts/call-client/index.js';
+import { decodeServiceMessage, FRAME_BYTES, frameSendTimeMs, initMessage, plainAudioPayload } from '../../scripts/call-client/index.js';
 import { nowMs } from './now.js';
 
-const AUDIO_PREFIX = '{"type":"audio","audio":"';
-const AUDIO_SUFFIX = '"}';
 /** Time between a call's connect and its first audio frame. */
 const FIRST_FRAME_AFTER_MS = 100;
 
@@ -48,7 +46,7 @@ export class BenchCall {
     ws.on('open', () => {
       this.open = true;
       this.connectedAt = nowMs();
-      ws.send(JSON.stringify({ type: 'init', uuid: this.uuid }));
+      ws.send(initMessage(this.uuid));
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => this.receive(data, isBinary));
     ws.on('error', (err) => this.errors.push(`WebSocket error: ${err.message}`));
@@ -72,31 +70,30 @@ export class BenchCall {
 
   private receive(data: Buffer, isBinary: boolean): void {
     const at = nowMs();
-    if (isBinary) {
-      this.errors.push('binary message');
-      return;
-    }
-    const text = data.toString();
-    if (text.startsWith(AUDIO_PREFIX) && text.endsWith(AUDIO_SUFFIX)) {
+    const text = isBinary ? '' : data.toString();
+    // The hot path: the service's usual audio shape, checked without parsing JSON.
+    const b64 = isBinary ? undefined : plainAudioPayload(text);
+    if (b64 !== undefined) {
       this.frameTimes.push(at);
-      const b64 = text.slice(AUDIO_PREFIX.length, text.length - AUDIO_SUFFIX.length);
       if (Buffer.byteLength(b64, 'base64') !== FRAME_BYTES || b64.length % 4 !== 0) this.malformedFrames++;
       return;
     }
-    let msg: { type?: unknown; audio?: unknown; message?: unknown };
-    try {
-      msg = JSON.parse(text) as typeof msg;
-    } catch {
-      this.errors.push(`not JSON: ${text.slice(0, 60)}`);
+    const decoded = decodeServiceMessage(isBinary ? data : text, isBinary);
+    if (!decoded.ok) {
+      if (decoded.type === 'audio') {
+        this.frameTimes.push(at);
+        this.malformedFrames++;
+      } else this.errors.push(decoded.problem);
       return;
     }
+    const msg = decoded.message;
     if (msg.type === 'audio') {
       // Audio in another JSON shape than the service's usual one.
       this.frameTimes.push(at);
-      if (typeof msg.audio !== 'string' || Buffer.from(msg.audio, 'base64').length !== FRAME_BYTES) this.malformedFrames++;
+      if (msg.audio.length !== FRAME_BYTES) this.malformedFrames++;
     } else if (msg.type === 'interruption') this.interruptions++;
     else if (msg.type === 'transcript') this.transcripts++;
-    else if (msg.type === 'error') this.errors.push(`service: ${String(msg.message)}`);
+    else if (msg.type === 'error') this.errors.push(`service: ${msg.message}`);
   }
 
   /** Hangs up (close 1000) and waits for the close, at most timeoutMs. */

@@ -1,4 +1,4 @@
-import { FRAME_MS, FRAME_SAMPLES } from '../../scripts/call-client/index.js';
+import { audioMessage, FRAME_MS, FRAME_SAMPLES } from '../../scripts/call-client/index.js';
 
 const RATE = 8000;
 const F0 = 300;
@@ -10,13 +10,12 @@ const EDGE_MS = 20;
 /** Syllable rate of the amplitude modulation. */
 const SYLLABLES_HZ = 4;
 
-function audioMessage(samples: Int16Array): string {
-  const bytes = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  return `{"type":"audio","audio":"${bytes.toString('base64')}"}`;
+function frameMessage(samples: Int16Array): string {
+  return audioMessage(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
 }
 
 /** One burst of speech-like sound: harmonics of 300 Hz, a syllable-rate envelope and soft edges. */
-export function speechBurst(ms: number): Int16Array {
+function speechBurst(ms: number): Int16Array {
   const n = Math.round((RATE * ms) / 1000);
   const out = new Int16Array(n);
   const norm = HARMONICS.reduce((a, b) => a + b, 0);
@@ -42,9 +41,9 @@ export function callerCycle(speechMs: number, silenceMs: number): { messages: st
   const speechFrames = Math.round(speechMs / FRAME_MS);
   const silenceFrames = Math.round(silenceMs / FRAME_MS);
   const burst = speechBurst(speechFrames * FRAME_MS);
-  const silence = audioMessage(new Int16Array(FRAME_SAMPLES));
+  const silence = frameMessage(new Int16Array(FRAME_SAMPLES));
   const messages: string[] = [];
-  for (let f = 0; f < speechFrames; f++) messages.push(audioMessage(burst.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES)));
+  for (let f = 0; f < speechFrames; f++) messages.push(frameMessage(burst.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES)));
   for (let f = 0; f < silenceFrames; f++) messages.push(silence);
   return { messages, speechFrames, silence };
 }

@@ -1,8 +1,8 @@
-/** The callers' thread (see CallerFleet). */
+/** The callers' thread (see LoadCallerThread). */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BenchCall, SharedClock } from './call-clients.js';
-import type { CallerResult, FleetSetup, FromFleet, ToFleet } from './caller-fleet.js';
+import type { CallerResult, FleetSetup, FromFleet, ToFleet } from './load-caller-thread.js';
 import { callerCycle } from './caller-signal.js';
 
 const LOOP_RESOLUTION_MS = 2;
@@ -32,7 +32,7 @@ port.on('message', (msg: ToFleet) => {
       const beyond = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
       return post(
         { type: 'marked-end', stats: { sendLateness, loopDelayP99Ms: beyond(loopDelay.percentile(99)), loopDelayMaxMs: beyond(loopDelay.max) } },
-        [sendLateness.buffer as ArrayBuffer],
+        [sendLateness.buffer],
       );
     }
     case 'drain':

@@ -9,7 +9,7 @@ function entries(rec: Record<string, number>, unit?: string): string {
 }
 
 /** The issue's targets (stated for 100 calls with the default format), met or not. */
-export function targets(r: RunResult): string {
+function targets(r: RunResult): string {
   const check = (ok: boolean, text: string) => `${text} ${ok ? 'met' : 'MISSED'}`;
   return [
     check(r.cpuMsPerCallSecond <= 2, `CPU <= 2 ms/call-s (${fmt(r.cpuMsPerCallSecond, 2)}):`),

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RealtimeSimulator } from '../../src/simulator/index.js';
 import { LiveSimulator } from '../../src/simulator/live-simulator.js';
-import { CallerFleet } from './caller-fleet.js';
+import { LoadCallerThread } from './load-caller-thread.js';
 import { frameMapping, traceFrames } from './frame-latency.js';
 import { InstructionsServer } from './instructions-server.js';
 import type { LoadOptions } from './options.js';
@@ -13,13 +13,15 @@ import { machineCpuMs, processCpuTimes, residentKiB, threadCpuMs } from './proc-
 import { newestProfile, summariseProfile, type ProfileSummary } from './profile-summary.js';
 import { nowMs, toCommonMs } from './now.js';
 import { ServiceMetrics, type ServiceLoopStats } from './service-metrics.js';
-import { ServiceUnderTest } from './service-process.js';
+import { ServiceProcess } from '../../scripts/service-process.js';
 import { percentile, sortedCopy } from './stats.js';
 import { LiveUpstreamLog } from './live-upstream-log.js';
 import { UpstreamLog, type UpstreamCall } from './upstream-log.js';
 
 /** Calls start spread over this much time. */
 const STAGGER_MS = 1000;
+/** SIGTERM drains (the calls are gone by then); SIGKILL if the service lingers this long. */
+const SERVICE_STOP_MS = 15000;
 /** Idle service settles this long before its idle memory is read. */
 const IDLE_SETTLE_MS = 3000;
 /** After the calls hang up, before the "after" memory reading. */
@@ -105,7 +107,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
   const instructionsUrl = await instructions.start();
   const profileDir = opts.profile ? (opts.profileDir ?? mkdtempSync(join(tmpdir(), 'avr-load-prof-'))) : undefined;
   const nodeArgs = [...opts.nodeArgs, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
-  const service = await ServiceUnderTest.start(
+  const service = await ServiceProcess.start(
     {
       LOG_LEVEL: 'warn',
       MAX_CONCURRENT_CALLS: String(calls * 2 + 10),
@@ -118,11 +120,9 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
       SHUTDOWN_GRACE_MS: '2000',
       ...opts.serviceEnv,
     },
-    nodeArgs,
-    opts.pin ? '1' : undefined,
-    opts.serviceMain,
+    { nodeArgs, cpus: opts.pin ? '1' : undefined, main: opts.serviceMain },
   );
-  let fleet: CallerFleet | undefined;
+  let fleet: LoadCallerThread | undefined;
   try {
     // One scrape while idle, so the first one under load does not pay for loading its code.
     await new ServiceMetrics(service.httpUrl).markStart();
@@ -135,7 +135,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
 
     const run = randomBytes(3).toString('hex');
     const uuids = Array.from({ length: calls }, (_, i) => `load-${run}-${i}`);
-    fleet = new CallerFleet({
+    fleet = new LoadCallerThread({
       url: service.wsUrl,
       uuids,
       offsetsMs: uuids.map((_, i) => (i * STAGGER_MS) / calls),
@@ -186,7 +186,7 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
     const callers = await fleet.hangUp();
     await sleep(AFTER_SETTLE_MS);
     const rssAfterKiB = residentKiB(service.pid);
-    const serviceExit = await service.stop();
+    const serviceExit = await service.stop(SERVICE_STOP_MS);
     const exitedAt = toCommonMs(service.exitedAt);
 
     let profile: ProfileSummary | undefined;
@@ -292,7 +292,9 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
     };
   } finally {
     await fleet?.terminate();
-    await service.stop();
+    await service.stop(SERVICE_STOP_MS);
+    // For digging: LOAD_BENCH_SERVICE_LOG=<file> keeps what the service wrote (e.g. --node-arg=--trace-gc).
+    if (process.env.LOAD_BENCH_SERVICE_LOG) writeFileSync(process.env.LOAD_BENCH_SERVICE_LOG, service.output);
     await simulator.close();
     liveLog?.dispose();
     await instructions.close();

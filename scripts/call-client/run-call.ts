@@ -28,7 +28,7 @@ export async function runCall(opts: CallOptions): Promise<CallSummary> {
   const callStart = performance.now();
   let audioStart = callStart;
   const elapsed = () => performance.now() - audioStart;
-  const emit = (event: EventWithoutTime) => opts.onEvent?.({ ...event, atMs: elapsed() } as CallEvent);
+  const emit = (event: EventWithoutTime) => opts.onEvent?.({ ...event, atMs: elapsed() });
 
   const latency = new LatencyTracker(findSpeechTurns(opts.input, opts.speechDetector));
   const agentChunks: Buffer[] = [];

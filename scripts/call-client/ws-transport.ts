@@ -1,16 +1,6 @@
 import WebSocket from 'ws';
+import { audioMessage, CLEAN_CLOSE_CODES, decodeServiceMessage, initMessage } from './avr-protocol.js';
 import { within, type CallConnection, type ServiceHandlers } from './connection.js';
-
-/** Close codes of a call that ended normally: 1000 normal, 1001 going away, 1005 no code given. */
-const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
-
-interface ServiceMessage {
-  type?: unknown;
-  audio?: unknown;
-  role?: unknown;
-  text?: unknown;
-  message?: unknown;
-}
 
 /** Opens the call as AVR core does: connect, then {"type":"init","uuid"} before any audio. */
 export async function connectWs(url: URL, uuid: string, handlers: ServiceHandlers): Promise<CallConnection> {
@@ -45,7 +35,7 @@ class WsCall implements CallConnection {
         resolve();
       }),
     );
-    ws.send(JSON.stringify({ type: 'init', uuid }));
+    ws.send(initMessage(uuid));
   }
 
   get ended(): boolean {
@@ -53,7 +43,7 @@ class WsCall implements CallConnection {
   }
 
   send(frame: Buffer): void {
-    this.ws.send(JSON.stringify({ type: 'audio', audio: frame.toString('base64') }));
+    this.ws.send(audioMessage(frame));
   }
 
   async hangUp(timeoutMs: number): Promise<void> {
@@ -71,24 +61,18 @@ class WsCall implements CallConnection {
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
-    if (isBinary) return this.handlers.error(`received a binary message (${data.length} bytes); the protocol is JSON text`);
-    let msg: ServiceMessage;
-    try {
-      msg = JSON.parse(data.toString()) as ServiceMessage;
-    } catch {
-      return this.handlers.error(`received a message that is not JSON: ${data.toString().slice(0, 80)}`);
-    }
+    const decoded = decodeServiceMessage(data, isBinary);
+    if (!decoded.ok) return this.handlers.error(decoded.problem);
+    const msg = decoded.message;
     switch (msg.type) {
       case 'audio':
-        if (typeof msg.audio === 'string') this.handlers.audio(Buffer.from(msg.audio, 'base64'));
-        else this.handlers.error('received an audio message without base64 "audio"');
-        return;
+        return this.handlers.audio(msg.audio);
       case 'transcript':
-        return this.handlers.transcript(String(msg.role ?? '?'), String(msg.text ?? ''));
+        return this.handlers.transcript(msg.role, msg.text);
       case 'interruption':
         return this.handlers.interruption();
       case 'error':
-        return this.handlers.error(`service: ${String(msg.message ?? JSON.stringify(msg))}`);
+        return this.handlers.error(`service: ${msg.message}`);
       default:
       // Other message types may come with newer services; a caller ignores them.
     }

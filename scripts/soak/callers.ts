@@ -1,5 +1,6 @@
 import http from 'node:http';
 import WebSocket from 'ws';
+import { audioMessage, decodeServiceMessage, initMessage, plainAudioPayload } from '../call-client/avr-protocol.js';
 import type { CallResult, Tally, Transport } from './tally.js';
 
 const FRAME_MS = 20;
@@ -27,8 +28,7 @@ function buildCycle(): Buffer[] {
 
 const CYCLE = buildCycle();
 /** `{"type":"audio","audio":"` */
-const AUDIO_PREFIX_CHARS = 25;
-const CYCLE_JSON = CYCLE.map((f) => `{"type":"audio","audio":"${f.toString('base64')}"}`);
+const CYCLE_JSON = CYCLE.map(audioMessage);
 
 /** Long digit runs (byte counts, ports, ids) vary from call to call; causes are counted without them. */
 function normalise(text: string): string {
@@ -85,21 +85,20 @@ class WsSoakCall extends SoakCall {
     super('ws', durationMs);
     this.ws = new WebSocket(`${url}/?from=soak&uuid=${encodeURIComponent(uuid)}`, { perMessageDeflate: false });
     this.ws.on('open', () => {
-      this.ws.send(JSON.stringify({ type: 'init', uuid }));
+      this.ws.send(initMessage(uuid));
       this.clockStart = Date.now();
     });
     this.ws.on('message', (data) => {
       const text = data.toString();
-      if (text.startsWith('{"type":"audio"')) {
-        this.agentBytes += Buffer.byteLength(text.slice(AUDIO_PREFIX_CHARS, -2), 'base64');
+      const b64 = plainAudioPayload(text);
+      if (b64 !== undefined) {
+        this.agentBytes += Buffer.byteLength(b64, 'base64');
         return;
       }
-      try {
-        const msg = JSON.parse(text) as { type?: string; message?: string };
-        if (msg.type === 'error') this.errors.push(normalise(String(msg.message)));
-      } catch {
-        this.errors.push('a message that is not JSON');
-      }
+      const decoded = decodeServiceMessage(text);
+      if (!decoded.ok) this.errors.push(normalise(decoded.problem));
+      else if (decoded.message.type === 'audio') this.agentBytes += decoded.message.audio.length;
+      else if (decoded.message.type === 'error') this.errors.push(normalise(decoded.message.message));
     });
     this.ws.on('error', (err: NodeJS.ErrnoException) => {
       if (this.clockStart === undefined) this.finish(`connect error ${err.code ?? err.message}`);
@@ -149,7 +148,8 @@ class HttpSoakCall extends SoakCall {
         if (this.status !== 200) {
           let why = body;
           try {
-            why = String((JSON.parse(body) as { error?: unknown }).error ?? body);
+            const error = (JSON.parse(body) as { error?: unknown }).error;
+            if (error !== undefined) why = typeof error === 'string' ? error : JSON.stringify(error);
           } catch {
             // not JSON
           }
@@ -191,7 +191,7 @@ export interface FleetOptions {
  * N concurrent callers, each a call of a few seconds of real-time 20 ms frames, then a hang-up;
  * each call that ends is replaced by a new one until the deadline.
  */
-export class CallerFleet {
+export class RollingCallers {
   private readonly live = new Set<SoakCall>();
   private clock: NodeJS.Timeout | undefined;
   private deadline = 0;

@@ -1,18 +1,17 @@
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppConfigModule, DEFAULT_INSTRUCTIONS, loadConfig, type Env } from '../config/index.js';
-import { createRootLogger, LoggingModule } from '../logging/index.js';
+import { DEFAULT_INSTRUCTIONS, type Env } from '../config/index.js';
+import { captureLogs, type LogLine } from '../testing/log-capture.js';
+import { testModule } from '../testing/test-module.js';
 import { INSTRUCTION_SOURCES, type InstructionSource } from './instruction-source.js';
 import { InstructionsModule } from './instructions.module.js';
 import { InstructionsService } from './instructions.service.js';
-import { closedPort } from '../tools/testing/tools-test-kit.js';
-
-type LogLine = Record<string, unknown>;
+import { closedPort } from '../../scripts/ports.js';
 
 const UUID = '6f1c2a9e-0b7d-4c1e-9a55-3d2f8e1b7c40';
 const WEB_TEXT = 'Instructions from the web service';
@@ -90,13 +89,6 @@ interface Harness {
   rawLogs(): string;
 }
 
-function captureLogs() {
-  const raw: string[] = [];
-  const logger = createRootLogger('trace', { write: (line: string) => void raw.push(line) });
-  const logs = () => raw.map((l) => JSON.parse(l) as LogLine);
-  return { logger, raw, logs };
-}
-
 describe('InstructionsService', () => {
   const web = startInstructionsServer();
   let base: string;
@@ -125,14 +117,8 @@ describe('InstructionsService', () => {
 
   /** The real module wiring: config, logging and InstructionsModule as the app imports them. */
   async function build(env: Env): Promise<Harness> {
-    const { logger, raw, logs } = captureLogs();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppConfigModule.forRoot(loadConfig({ ...env, OPENAI_REALTIME_URL: 'simulator' })),
-        LoggingModule.forRoot(logger),
-        InstructionsModule,
-      ],
-    }).compile();
+    const { logger, raw, lines: logs } = captureLogs();
+    const moduleRef = await testModule({ ...env, OPENAI_REALTIME_URL: 'simulator' }, logger, { imports: [InstructionsModule] }).compile();
     open.push(moduleRef);
     return {
       service: moduleRef.get(InstructionsService),
@@ -140,7 +126,7 @@ describe('InstructionsService', () => {
         return logs();
       },
       warnings: () => logs().filter((l) => l.level === 'warn'),
-      rawLogs: () => raw.join(''),
+      rawLogs: raw,
     };
   }
 
@@ -270,7 +256,7 @@ describe('InstructionsService', () => {
     const h = await build({ OPENAI_FILE_INSTRUCTIONS: join(dir, 'nowhere.txt') });
     const { logger, raw } = captureLogs();
     await h.service.resolve(UUID, logger.child({ uuid: UUID, transport: 'ws' }));
-    const warning = raw.find((l) => l.includes('"warn"')) ?? '';
+    const warning = raw().split('\n').find((l) => l.includes('"warn"')) ?? '';
     expect(warning.match(/"uuid"/g)).toHaveLength(1);
     expect(JSON.parse(warning)).toMatchObject({ uuid: UUID, transport: 'ws', source: 'file' });
   });
@@ -280,12 +266,8 @@ describe('InstructionsService with misbehaving sources', () => {
   const source = (name: string, load: InstructionSource['load']): InstructionSource => ({ name, isConfigured: () => true, load });
 
   async function withSources(sources: InstructionSource[]) {
-    const { logger, logs } = captureLogs();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppConfigModule.forRoot(loadConfig({ OPENAI_REALTIME_URL: 'simulator', INSTRUCTIONS_TIMEOUT_MS: '200' })),
-        LoggingModule.forRoot(logger),
-      ],
+    const { logger, lines: logs } = captureLogs();
+    const moduleRef = await testModule({ INSTRUCTIONS_TIMEOUT_MS: '200' }, logger, {
       providers: [InstructionsService, { provide: INSTRUCTION_SOURCES, useValue: sources }],
     }).compile();
     return { service: moduleRef.get(InstructionsService), warnings: () => logs().filter((l) => l.level === 'warn'), moduleRef };

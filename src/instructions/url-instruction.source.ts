@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { getJsonCapped, JsonGetError } from './get-json-capped.js';
+import { getJsonCapped, JsonGetError } from '../http-client/get-json-capped.js';
 import { warnFallThrough, type InstructionCall, type InstructionSource } from './instruction-source.js';
 
 /**

@@ -1,30 +1,14 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 
-import { SecretRedactor } from './redaction.js';
+import { redactKeyedStrings, redactLogKeys, SecretRedactor } from './redaction.js';
 
 export type { Logger } from 'pino';
 
-/** Keys whose values never reach a log line, wherever they appear in a logged object. */
-const REDACT = [
-  'apiKey',
-  'authToken',
-  'token',
-  'authorization',
-  'Authorization',
-  'api-key',
-  '*.apiKey',
-  '*.authToken',
-  '*.token',
-  '*.authorization',
-  '*.Authorization',
-  '*.api-key',
-  'headers.authorization',
-  'headers["api-key"]',
-];
-
 /**
- * The one JSON logger. Beside the keys above, every configured secret value is replaced in each
- * finished line, wherever it sits (an upstream error quoting the key, a URL with a password).
+ * The one JSON logger. Credentials by key (apiKey, api-key, authToken, token, authorization, in any
+ * letter case) are replaced at every nesting level of what is logged (redactLogKeys) and, for string
+ * values, of child bindings too (redactKeyedStrings on the finished line); beside them, every configured secret value is replaced in each finished line,
+ * wherever it sits (an upstream error quoting the key, a URL with a password).
  */
 export function createRootLogger(level: string, destination?: DestinationStream, secrets: Iterable<string> = []): Logger {
   const redactor = new SecretRedactor(secrets);
@@ -33,9 +17,8 @@ export function createRootLogger(level: string, destination?: DestinationStream,
       level,
       base: { service: 'avr-sts-openai' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACT, censor: '[redacted]' },
-      ...(redactor.active ? { hooks: { streamWrite: (line: string) => redactor.redact(line) } } : {}),
+      formatters: { level: (label) => ({ level: label }), log: redactLogKeys },
+      hooks: { streamWrite: (line: string) => redactor.redact(redactKeyedStrings(line)) },
     },
     destination ?? pino.destination({ fd: 1, sync: false }),
   );

@@ -29,6 +29,46 @@ describe('redaction by value', () => {
   });
 });
 
+describe('redaction by key', () => {
+  function logged(write: (log: ReturnType<typeof createRootLogger>) => void): string {
+    const lines: string[] = [];
+    write(createRootLogger('info', { write: (l: string) => void lines.push(l) }));
+    return lines.join('');
+  }
+
+  it('removes an authorization value at every nesting level, in any letter case, and keeps the rest', () => {
+    const text = logged((log) =>
+      log.warn(
+        {
+          authorization: 'Bearer top-SECRET',
+          request: { headers: { Authorization: 'Bearer two-SECRET', accept: 'application/json' } },
+          upstream: { attempt: { response: { headers: { AUTHORIZATION: 'Bearer four-SECRET' } } } },
+          tries: [{ headers: { authorization: 'Bearer array-SECRET' } }],
+        },
+        'request failed',
+      ),
+    );
+    expect(text).not.toMatch(/SECRET/);
+    const line = JSON.parse(text) as { request: { headers: Record<string, unknown> }; upstream: { attempt: { response: { headers: Record<string, unknown> } } } };
+    expect(line.request.headers).toEqual({ Authorization: '[redacted]', accept: 'application/json' });
+    expect(line.upstream.attempt.response.headers).toEqual({ AUTHORIZATION: '[redacted]' });
+  });
+
+  it('also in child-logger bindings and in an error’s own fields, and the error still logs as an error', () => {
+    const err = Object.assign(new Error('refused'), { config: { headers: { authorization: 'Bearer err-SECRET' } } });
+    const text = logged((log) => log.child({ ctx: { auth: { authorization: 'Bearer bound-SECRET' } } }).error({ err }, 'call failed'));
+    expect(text).not.toMatch(/SECRET/);
+    const line = JSON.parse(text) as { err: { message: string; type: string; config: unknown } };
+    expect(line.err).toMatchObject({ message: 'refused', type: 'Error', config: { headers: { authorization: '[redacted]' } } });
+  });
+
+  it('leaves the logged object itself untouched', () => {
+    const headers = { authorization: 'Bearer kept' };
+    logged((log) => log.info({ deep: { headers } }, 'x'));
+    expect(headers.authorization).toBe('Bearer kept');
+  });
+});
+
 describe('LogBudget', () => {
   it('allows perWindow lines per window and reports what it left out', () => {
     let now = 0;

@@ -77,6 +77,63 @@ function copyValue(value: unknown, depth: number, limits: UntrustedLimits, budge
 }
 
 const REDACTED = '[redacted]';
+
+/** Keys whose values never reach a log line, at any nesting level, in any letter case. */
+const LOG_REDACTED_KEYS = new Set(['apikey', 'api-key', 'authtoken', 'token', 'authorization']);
+/** Deeper than this a logged object is not walked (nothing the service logs nests so deep). */
+const LOG_REDACT_DEPTH = 12;
+
+/**
+ * The logged object with the values of LOG_REDACTED_KEYS replaced wherever they sit (pino's own
+ * redaction paths name fixed depths, and a header map can arrive at any). Copy on write: the
+ * caller's object is never changed, and an object with nothing to redact is returned as is. An
+ * Error stays an Error (same prototype, message and stack), so the err serializer still applies.
+ */
+export function redactLogKeys<T extends object>(value: T): T {
+  return redactWalk(value, 0, new Set()) as T;
+}
+
+/**
+ * A finished JSON log line with the string values of LOG_REDACTED_KEYS replaced, at any depth. It
+ * covers child-logger bindings, which pino stringifies once when the child is made, past every
+ * formatter; an escaped key inside a string value (`\\"token\\":`) is text, not a key, and stays.
+ */
+export function redactKeyedStrings(line: string): string {
+  KEYED_STRING.lastIndex = 0;
+  return KEYED_STRING.test(line) ? line.replace(KEYED_STRING, `"$1":"${REDACTED}"`) : line;
+}
+
+const KEYED_STRING = /(?<=[{,])"(apikey|api-key|authtoken|token|authorization)":"(?:[^"\\]|\\.)*"/gi;
+
+function redactWalk(value: unknown, depth: number, path: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null || depth > LOG_REDACT_DEPTH || path.has(value) || ArrayBuffer.isView(value)) return value;
+  path.add(value);
+  try {
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const next = redactWalk(value[i], depth + 1, path);
+        if (next !== value[i]) (copy ??= value.slice())[i] = next;
+      }
+      return copy ?? value;
+    }
+    let copy: object | undefined;
+    for (const key of Object.keys(value)) {
+      const current = (value as Record<string, unknown>)[key];
+      const next = LOG_REDACTED_KEYS.has(key.toLowerCase()) ? REDACTED : redactWalk(current, depth + 1, path);
+      if (next === current) continue;
+      copy ??= Object.create(Object.getPrototypeOf(value) as object | null, Object.getOwnPropertyDescriptors(value)) as object;
+      Object.defineProperty(copy, key, { value: next, enumerable: true, writable: true, configurable: true });
+    }
+    return copy ?? value;
+  } catch {
+    // A getter that throws, a property that cannot be redefined: log nothing of it rather than fail.
+    return REDACTED;
+  } finally {
+    path.delete(value);
+  }
+}
+
 /** Shorter values are not redacted by value: "1" or "true" would blank half a log line. */
 const MIN_SECRET_CHARS = 6;
 

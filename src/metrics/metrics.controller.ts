@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { bearerToken, tokenMatches } from '../transport/access.js';
+import { bearerToken, tokenMatches } from '../common/bearer-token.js';
 import { MetricsService } from './metrics.service.js';
 
 @Controller()

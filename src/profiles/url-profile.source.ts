@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { getJsonCapped, JsonGetError } from '../instructions/get-json-capped.js';
+import { getJsonCapped, JsonGetError } from '../http-client/get-json-capped.js';
 import { ProfileValidator } from './profile-validator.js';
 import { warnFallThrough, type ProfileSource, type ProfileSourceCall, type SourcedProfile } from './profile-source.js';
 

@@ -1,10 +1,10 @@
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { waitUntil } from '../../test/support/wait.js';
-import { AppConfigModule, loadConfig, type Env } from '../config/index.js';
-import { LoggingModule } from '../logging/index.js';
+import type { Env } from '../config/index.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { captureLogs, type CapturedLogs, type LogLine } from '../tools/testing/tools-test-kit.js';
+import { captureLogs, type CapturedLogs, type LogLine } from '../testing/log-capture.js';
+import { testModule } from '../testing/test-module.js';
 import { buildCallRecord, type CallRecord } from './call-record.js';
 import { CallRecordsModule } from './call-records.module.js';
 import { CallRecordsService } from './call-records.service.js';
@@ -40,9 +40,8 @@ describe('CallRecordsService', () => {
   /** The real module as the app imports it; env on top of a receiver URL, a secret and fast retries. */
   async function build(env: Env = {}, timing: RetryTiming = FAST): Promise<Harness> {
     const logs = captureLogs('debug');
-    const config = loadConfig({ OPENAI_REALTIME_URL: 'simulator', CALL_SUMMARY_URL: url, CALL_SUMMARY_AUTH_HEADER: SECRET, ...env });
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule.forRoot(config), LoggingModule.forRoot(logs.logger), MetricsModule, CallRecordsModule],
+    const moduleRef = await testModule({ CALL_SUMMARY_URL: url, CALL_SUMMARY_AUTH_HEADER: SECRET, ...env }, logs.logger, {
+      imports: [MetricsModule, CallRecordsModule],
     })
       .overrideProvider(RETRY_TIMING)
       .useValue(timing)

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { describeRequestError } from '../instructions/get-json-capped.js';
+import { describeRequestError } from '../http-client/get-json-capped.js';
 
 export interface PostOptions {
   headers: Record<string, string>;

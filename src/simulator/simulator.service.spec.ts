@@ -1,8 +1,8 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { Writable } from 'node:stream';
 import { RealtimeTestClient } from '../../test/support/fake-realtime-server.js';
+import { captureLogs } from '../testing/log-capture.js';
 import { AppConfigModule, loadConfig } from '../config/index.js';
-import { createRootLogger, LoggingModule } from '../logging/index.js';
+import { LoggingModule } from '../logging/index.js';
 import { encodeFromPcm16, PCM_24K } from './audio-format.js';
 import { SimulatorModule } from './simulator.module.js';
 import { SimulatorService } from './simulator.service.js';
@@ -10,18 +10,13 @@ import { sineWave } from './tones.js';
 import WebSocket from 'ws';
 
 async function boot(env: Record<string, string>): Promise<{ module: TestingModule; logs: Array<Record<string, unknown>> }> {
-  const logs: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { logger, lines } = captureLogs('info');
+  // Not testModule(): that one defaults OPENAI_REALTIME_URL to the simulator, which these cases set themselves.
   const module = await Test.createTestingModule({
-    imports: [AppConfigModule.forRoot(loadConfig(env)), LoggingModule.forRoot(createRootLogger('info', destination)), SimulatorModule],
+    imports: [AppConfigModule.forRoot(loadConfig(env)), LoggingModule.forRoot(logger), SimulatorModule],
   }).compile();
   await module.init();
-  return { module, logs };
+  return { module, logs: lines() };
 }
 
 describe('SimulatorService', () => {

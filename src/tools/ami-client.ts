@@ -1,4 +1,4 @@
-import { describeRequestError } from '../instructions/get-json-capped.js';
+import { describeRequestError } from '../http-client/get-json-capped.js';
 
 /** Why a request to the AMI service failed, in words the model can repeat to the caller. */
 export class AmiError extends Error {

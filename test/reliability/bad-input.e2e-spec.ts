@@ -161,7 +161,7 @@ describe('bad WebSocket messages: logged and counted, nothing sent back, the con
       if (upstream) {
         const before = upstream.audioBytesReceived();
         client.sendAudio(sineFrame());
-        await waitUntil(() => upstream!.audioBytesReceived() === before + 960, 3000, 'a good frame after the bad message');
+        await waitUntil(() => upstream.audioBytesReceived() === before + 960, 3000, 'a good frame after the bad message');
       } else {
         const next = fake.connections.length;
         client.init(`after-bad-${Date.now()}`);

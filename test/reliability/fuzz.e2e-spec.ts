@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { seededRandom } from '../../src/audio/testing/signals.js';
 import { CallRegistry } from '../../src/call/call-registry.js';
 import { AvrWsClient, sineFrame } from '../support/avr-client.js';
 import { FakeRealtimeServer } from '../support/fake-realtime-server.js';
@@ -20,18 +21,7 @@ const HTTP_REQUESTS = 60;
 const DOCUMENTED_CLOSE_CODES = new Set([1000, 1001, 1007, 1008, 1009, 1011, 1013]);
 
 /** mulberry32: small, fast and the same sequence on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = prng(SEED);
+const rand = seededRandom(SEED);
 const int = (n: number) => Math.floor(rand() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)];
 

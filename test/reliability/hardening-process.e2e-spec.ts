@@ -1,5 +1,5 @@
 import { AvrWsClient } from '../support/avr-client.js';
-import { BuiltService } from '../support/built-service.js';
+import { ServiceProcess } from '../../scripts/service-process.js';
 import { FakeRealtimeServer } from '../support/fake-realtime-server.js';
 import { waitUntil } from '../support/wait.js';
 import { closeCodeOf, ODD_TARGETS, openDescriptors, rawExchange, rssMb, upgradeHead } from './edge.js';
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe('the built service under attack', () => {
   it('one hostile message or request target no longer ends the process: the witness keeps its audio, descriptors come back', async () => {
-    const service = await BuiltService.start({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-process', AUTH_TOKEN });
+    const service = await ServiceProcess.start({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-process', AUTH_TOKEN });
     const pid = service.child.pid!;
     try {
       const witness = await WsWitness.open(service, fake, 'process-witness', `?token=${AUTH_TOKEN}`);
@@ -66,7 +66,7 @@ describe('the built service under attack', () => {
 
   it('SIGTERM with 200 connections that never sent init and one live call: the live call drains as before, exit 0 within the grace', async () => {
     const graceMs = 20000;
-    const service = await BuiltService.start({
+    const service = await ServiceProcess.start({
       OPENAI_REALTIME_URL: fake.url,
       OPENAI_API_KEY: 'sk-drain',
       SHUTDOWN_GRACE_MS: String(graceMs),

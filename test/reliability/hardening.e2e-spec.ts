@@ -6,7 +6,7 @@ import { AvrHttpCall } from '../support/http-call.js';
 import { AvrCoreLikeClient } from '../support/avr-core-like-client.js';
 import { FakeRealtimeServer } from '../support/fake-realtime-server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { freePort } from '../../scripts/service-process.js';
+import { freePort } from '../../scripts/ports.js';
 import { closeCodeOf, metricValue, ODD_TARGETS, rawExchange, upgradeHead } from './edge.js';
 import { delay, findLine, HttpWitness, openWsCall, waitUntil, WsWitness } from './support.js';
 

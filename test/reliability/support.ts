@@ -16,7 +16,7 @@ export { openWsCall, waitUntil };
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** 8 kHz caller PCM -> 24 kHz upstream: each 320-byte frame becomes exactly 960 bytes. */
-export const UPSTREAM_BYTES_PER_CALLER_BYTE = 3;
+const UPSTREAM_BYTES_PER_CALLER_BYTE = 3;
 /** 200 ms of agent audio at 8 kHz, 16-bit. */
 const RESPONSE_MS = 200;
 const RESPONSE_BYTES = RESPONSE_MS * 16;

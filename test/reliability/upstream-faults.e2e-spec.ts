@@ -4,7 +4,7 @@ import { AvrWsClient } from '../support/avr-client.js';
 import type { FakeRealtimeServer, FakeConnection, FakeMode } from '../support/fake-realtime-server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { linesOf, openWsCall, waitUntil, WsWitness } from './support.js';
-import { freePort as closedPort } from '../../scripts/service-process.js';
+import { closedPort } from '../../scripts/ports.js';
 import { withFakeUpstream } from '../support/with-fake-upstream.js';
 
 /** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */

@@ -1,6 +1,6 @@
-import { Writable } from 'node:stream';
 import { startApp, type RunningApp } from '../../src/app.factory.js';
 import type { Env } from '../../src/config/index.js';
+import { LogCapture } from '../../src/testing/log-capture.js';
 
 export interface TestApp extends RunningApp {
   httpUrl: string;
@@ -13,35 +13,16 @@ export interface TestApp extends RunningApp {
 
 /** Boots the real application on an ephemeral loopback port with the given environment. */
 export async function startTestApp(env: Env = {}): Promise<TestApp> {
-  const logs: Array<Record<string, unknown>> = [];
-  const raw: string[] = [];
-  let partial = '';
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      partial += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        raw.push(line);
-        try {
-          logs.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          logs.push({ unparsed: line });
-        }
-      }
-      done();
-    },
-  });
+  const capture = new LogCapture();
   const running = await startApp({
     env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', OPENAI_REALTIME_URL: 'simulator', ...env },
-    logDestination: destination,
+    logDestination: capture,
   });
   return {
     ...running,
     httpUrl: `http://127.0.0.1:${running.port}`,
     wsUrl: `ws://127.0.0.1:${running.port}`,
-    logs,
-    rawLogs: () => raw.join('\n'),
+    logs: capture.lines,
+    rawLogs: () => capture.raw(),
   };
 }

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { audioMessage, initMessage } from '../../scripts/call-client/avr-protocol.js';
 
 export interface AvrMessage {
   type: string;
@@ -42,11 +43,11 @@ export class AvrWsClient {
   }
 
   init(uuid: string, extra: object = {}): void {
-    this.send({ type: 'init', uuid, ...extra });
+    this.ws.send(initMessage(uuid, extra));
   }
 
   sendAudio(pcm: Buffer): void {
-    this.send({ type: 'audio', audio: pcm.toString('base64') });
+    this.ws.send(audioMessage(pcm));
   }
 
   /** All agent audio received, concatenated, and the individual frame sizes. */

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { audioMessage, decodeServiceMessage, initMessage } from '../../scripts/call-client/avr-protocol.js';
 import { sineFrame } from './avr-client.js';
 
 /**
@@ -46,7 +47,7 @@ export class AvrCoreLikeClient {
     if (this.stopped || this.terminated) return;
     if (!this.ws || this.ws.readyState === WebSocket.CLOSED) return this.reconnect();
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(JSON.stringify({ type: 'audio', audio: sineFrame(300, 5000, this.framesSent * 160).toString('base64') }));
+    this.ws.send(audioMessage(sineFrame(300, 5000, this.framesSent * 160)));
     this.framesSent++;
   }
 
@@ -55,13 +56,15 @@ export class AvrCoreLikeClient {
     const ws = new WebSocket(this.url);
     this.ws = ws;
     ws.on('error', () => undefined);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'init', uuid: this.uuid })));
-    ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString()) as { type: string; audio?: string; message?: string; error?: { message?: string } };
-      if (msg.type === 'audio' && msg.audio) this.agentFrames.push(Buffer.from(msg.audio, 'base64'));
+    ws.on('open', () => ws.send(initMessage(this.uuid)));
+    ws.on('message', (data, isBinary) => {
+      const decoded = decodeServiceMessage(data as Buffer, isBinary);
+      if (!decoded.ok) return void this.errors.push(`the service broke the protocol: ${decoded.problem}`);
+      const msg = decoded.message;
+      if (msg.type === 'audio' && msg.audio.length > 0) this.agentFrames.push(msg.audio);
       if (msg.type === 'error') {
         // AVR core's handler reads error.message and ends the call: nothing more reaches Asterisk.
-        this.errors.push(String(msg.error?.message));
+        this.errors.push(String(msg.coreMessage));
         this.terminated = true;
         clearInterval(this.timer);
         ws.close();

@@ -8,7 +8,7 @@
 const CUTOFF_OF_LOWER_RATE = 0.43;
 const ZERO_CROSSINGS = 20;
 
-export const AVR_RATE = 8000;
+const AVR_RATE = 8000;
 
 /**
  * The windowed sinc depends only on the distance in zero crossings, whatever the rates: it is
@@ -21,7 +21,7 @@ const KERNEL = Float64Array.from({ length: ZERO_CROSSINGS * TABLE_RESOLUTION + 2
   return crossings > ZERO_CROSSINGS ? 0 : sinc(crossings) * blackman(crossings / ZERO_CROSSINGS);
 });
 
-export function resample(input: ArrayLike<number>, fromRate: number, toRate: number): Float64Array {
+function resample(input: ArrayLike<number>, fromRate: number, toRate: number): Float64Array {
   if (fromRate === toRate) return Float64Array.from(input);
   const step = fromRate / toRate; // input samples per output sample
   const cutoff = (CUTOFF_OF_LOWER_RATE * Math.min(fromRate, toRate)) / fromRate; // cycles per input sample
@@ -56,7 +56,7 @@ function blackman(t: number): number {
 }
 
 /** Floats in [-1, 1) to 16-bit, rounded and clipped. */
-export function floatToInt16(samples: ArrayLike<number>): Int16Array {
+function floatToInt16(samples: ArrayLike<number>): Int16Array {
   const out = new Int16Array(samples.length);
   for (let i = 0; i < samples.length; i++) {
     out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768)));

@@ -27,7 +27,7 @@ const FORMAT_EXTENSIBLE = 0xfffe;
 const KNOWN_FORMATS: Record<number, string> = { 0x0002: 'MS ADPCM', 0x0006: 'A-law', 0x0007: 'mu-law', 0x0011: 'IMA ADPCM', 0x0055: 'MP3' };
 const SUPPORTED = 'supported: PCM 8/16/24/32-bit and IEEE float 32/64-bit';
 
-export class WavFormatError extends Error {
+class WavFormatError extends Error {
   override readonly name = 'WavFormatError';
 }
 

@@ -1,31 +1,18 @@
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { EventEmitter, once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
-import { AppConfigModule, loadConfig, type Env } from '../../config/index.js';
-import { createRootLogger, LoggingModule } from '../../logging/index.js';
+import type { Env } from '../../config/index.js';
+import { captureLogs, type CapturedLogs } from '../../testing/log-capture.js';
+import { testModule } from '../../testing/test-module.js';
 import { ToolRegistry } from '../tool-registry.js';
 import { ToolRunner } from '../tool-runner.js';
 import { ToolsModule } from '../tools.module.js';
 
-export type LogLine = Record<string, unknown>;
-
-export interface CapturedLogs {
-  logger: Logger;
-  lines(): LogLine[];
-  /** Everything logged, as written: to check a value appears nowhere. */
-  raw(): string;
-}
-
-export function captureLogs(level = 'trace'): CapturedLogs {
-  const raw: string[] = [];
-  const logger = createRootLogger(level, { write: (line: string) => void raw.push(line) });
-  return { logger, lines: () => raw.map((l) => JSON.parse(l) as LogLine), raw: () => raw.join('') };
-}
+export { captureLogs, type CapturedLogs, type LogLine } from '../../testing/log-capture.js';
 
 export interface ToolsHarness {
   registry: ToolRegistry;
@@ -37,13 +24,7 @@ export interface ToolsHarness {
 /** The real wiring, as the app imports it; init() runs the registry's start-up loading. */
 export async function startTools(env: Env, logLevel = 'trace'): Promise<ToolsHarness> {
   const logs = captureLogs(logLevel);
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      AppConfigModule.forRoot(loadConfig({ OPENAI_REALTIME_URL: 'simulator', ...env })),
-      LoggingModule.forRoot(logs.logger),
-      ToolsModule,
-    ],
-  }).compile();
+  const moduleRef = await testModule(env, logs.logger, { imports: [ToolsModule] }).compile();
   await moduleRef.init();
   return { registry: moduleRef.get(ToolRegistry), runner: moduleRef.get(ToolRunner), logs, moduleRef };
 }
@@ -117,12 +98,4 @@ export async function startFakeAmi(answer: (path: string) => AmiAnswer) {
   };
 }
 
-/** A port nothing listens on. */
-export async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { closedPort } from '../../../scripts/ports.js';

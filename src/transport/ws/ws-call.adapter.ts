@@ -189,7 +189,7 @@ export class WsCallAdapter implements CallSink, PendingConnection {
       () =>
         this.guard('the end of a failed-call hold', () => {
           this.leavePending();
-          if (this.ws.readyState === WebSocket.OPEN) this.ws.close(WS_CLOSE.upstreamFailed, 'call failed: hold over');
+          if (this.ws.readyState === WebSocket.OPEN) this.ws.close(WS_CLOSE.callFailed, 'call failed: hold over');
         }),
       holdMs,
     );

@@ -46,7 +46,7 @@ export type FromFleet =
  * The N callers run in a worker thread of their own: the simulator's work and garbage collection
  * in the main thread cannot delay when a caller sees a frame arrive (or sends one).
  */
-export class CallerFleet {
+export class LoadCallerThread {
   private readonly worker: Worker;
   private readonly waiting = new Map<string, (msg: FromFleet) => void>();
   /** Replies that came before anyone asked for them. */

@@ -1,1 +1,0 @@
-export { ServiceProcess as BuiltService, freePort } from '../../scripts/service-process.js';
