@@ -22,7 +22,7 @@ if (unknown.length > 0) {
 const live = args.includes('--live');
 const upstreamEnv: Record<string, string> = live ? { OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: 'simulator' } : { OPENAI_REALTIME_URL: 'simulator' };
 const service = await ServiceProcess.start({ ...upstreamEnv, LOG_LEVEL: 'warn' });
-let exitCode = 1;
+let exitCode: number;
 try {
   const selected = Object.entries(upstreamEnv).map(([k, v]) => `${k}=${v}`).join(' ');
   console.log(`service: ${service.wsUrl} on the built-in simulated ${live ? 'GPT-Live' : 'Realtime'} upstream (${selected})`);
