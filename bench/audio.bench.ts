@@ -140,7 +140,13 @@ async function main(): Promise<void> {
   for (const m of made) m.destroy();
   console.log(
     table(
-      ['converter', 'passband 0.1-3.4 kHz max |dev| dB', 'images >4.4 kHz below tone dB', 'aliases 4.6-12 kHz below input dB', 'round trip SNR 1k / 3.4k dB'],
+      [
+        'converter',
+        'passband 0.1-3.4 kHz max |dev| dB',
+        'images >4.4 kHz below tone dB',
+        'aliases 4.6-12 kHz below input dB',
+        'round trip SNR 1k / 3.4k dB',
+      ],
       quality,
     ),
   );
@@ -165,12 +171,7 @@ async function main(): Promise<void> {
   console.log(
     table(
       ['storage', 'ns/out', 'max diff vs Float64 (LSB)', 'outputs differing'],
-      measureStorageVariants().map((v) => [
-        v.name,
-        v.nsPerOutput.toFixed(2),
-        String(v.maxDiffLsb),
-        `${(v.differing * 100).toFixed(1)}%`,
-      ]),
+      measureStorageVariants().map((v) => [v.name, v.nsPerOutput.toFixed(2), String(v.maxDiffLsb), `${(v.differing * 100).toFixed(1)}%`]),
     ),
   );
 }

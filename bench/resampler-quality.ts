@@ -1,11 +1,4 @@
-import {
-  bandPower,
-  binPower,
-  db,
-  meanSquare,
-  tone,
-  toneAmplitude,
-} from '../src/audio/testing/signals.js';
+import { bandPower, binPower, db, meanSquare, tone, toneAmplitude } from '../src/audio/testing/signals.js';
 
 /** A whole-signal converter: int16 samples in, int16 samples out (its own delay included). */
 export type Convert = (x: Int16Array) => Int16Array;
@@ -41,13 +34,11 @@ export function measureQuality(up: Convert, down: Convert): QualityFigures {
     const x8 = tone(f, 8000, IN_8K, A);
     const y24 = up(x8);
     const upGain =
-      toneAmplitude(y24, WINDOW_24K.start, WINDOW_24K.length, 24000, f) /
-      toneAmplitude(x8, WINDOW_8K.start, WINDOW_8K.length, 8000, f);
+      toneAmplitude(y24, WINDOW_24K.start, WINDOW_24K.length, 24000, f) / toneAmplitude(x8, WINDOW_8K.start, WINDOW_8K.length, 8000, f);
     const x24 = tone(f, 24000, IN_24K, A);
     const y8 = down(x24);
     const downGain =
-      toneAmplitude(y8, WINDOW_8K.start, WINDOW_8K.length, 8000, f) /
-      toneAmplitude(x24, WINDOW_24K.start, WINDOW_24K.length, 24000, f);
+      toneAmplitude(y8, WINDOW_8K.start, WINDOW_8K.length, 8000, f) / toneAmplitude(x24, WINDOW_24K.start, WINDOW_24K.length, 24000, f);
     passbandDevDb = Math.max(passbandDevDb, Math.abs(20 * Math.log10(upGain)), Math.abs(20 * Math.log10(downGain)));
   }
 

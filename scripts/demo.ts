@@ -20,11 +20,15 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const live = args.includes('--live');
-const upstreamEnv: Record<string, string> = live ? { OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: 'simulator' } : { OPENAI_REALTIME_URL: 'simulator' };
+const upstreamEnv: Record<string, string> = live
+  ? { OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: 'simulator' }
+  : { OPENAI_REALTIME_URL: 'simulator' };
 const service = await ServiceProcess.start({ ...upstreamEnv, LOG_LEVEL: 'warn' });
 let exitCode: number;
 try {
-  const selected = Object.entries(upstreamEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+  const selected = Object.entries(upstreamEnv)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   console.log(`service: ${service.wsUrl} on the built-in simulated ${live ? 'GPT-Live' : 'Realtime'} upstream (${selected})`);
   const caller = readWav(readFileSync(CALLER));
   console.log(`caller: assets/caller.wav, ${(caller.samples.length / 8000).toFixed(1)} s, streamed in real time as 20 ms frames\n`);

@@ -33,7 +33,12 @@ if (args.profiles) {
   }
 }
 
-const running = await startProfileService({ port: tool.number(args.port, 'port', 6040, 0, 65535), host: args.host ?? '127.0.0.1', profiles, authHeader: args.auth });
+const running = await startProfileService({
+  port: tool.number(args.port, 'port', 6040, 0, 65535),
+  host: args.host ?? '127.0.0.1',
+  profiles,
+  authHeader: args.auth,
+});
 console.log(`profile service on ${running.url} for numbers ${Object.keys(profiles).join(', ')}`);
 process.on('SIGINT', () => void running.close().then(() => process.exit(0)));
 process.on('SIGTERM', () => void running.close().then(() => process.exit(0)));

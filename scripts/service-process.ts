@@ -5,7 +5,9 @@ import { freePort } from './ports.js';
 export { freePort } from './ports.js';
 
 /** The compiled service, dist/main.js, resolved from this file in src-relative and compiled layouts alike. */
-export const SERVICE_MAIN = fileURLToPath(new URL(import.meta.url.includes('/dist-tools/') ? '../../dist/main.js' : '../dist/main.js', import.meta.url));
+export const SERVICE_MAIN = fileURLToPath(
+  new URL(import.meta.url.includes('/dist-tools/') ? '../../dist/main.js' : '../dist/main.js', import.meta.url),
+);
 
 /** Keep at most this much of each of the service's streams (a long bench run at LOG_LEVEL=warn stays well below). */
 const MAX_OUTPUT_CHARS = 1 << 20;

@@ -87,7 +87,11 @@ function readServiceLog(): void {
     try {
       const l = JSON.parse(line) as { level?: string; msg?: string };
       if (l.level === 'warn' || l.level === 'error' || l.level === 'fatal') {
-        serviceLines.add(`${l.level} ${String(l.msg).replace(/\d{5,}/g, 'N').slice(0, 80)}`);
+        serviceLines.add(
+          `${l.level} ${String(l.msg)
+            .replace(/\d{5,}/g, 'N')
+            .slice(0, 80)}`,
+        );
       }
     } catch {
       serviceLines.add('unparsable log line');
@@ -165,13 +169,19 @@ for (let t = 0; t <= ranMs + 1; t += reportMs) {
 }
 const kbs = rss.map((s) => s.kb);
 console.log(`\nsoak finished after ${clock(ranMs)} (new calls for ${minutes} min, then the last ones ended)`);
-console.log(`calls: started ${tally.started} (${tally.startedBy.format()}), completed ${tally.completed} (${rate(tally.completed)}), failed ${tally.failed} (${rate(tally.failed)})`);
+console.log(
+  `calls: started ${tally.started} (${tally.startedBy.format()}), completed ${tally.completed} (${rate(tally.completed)}), failed ${tally.failed} (${rate(tally.failed)})`,
+);
 console.log(`  completed and heard the agent: ${tally.completedWithAudio}; agent audio heard in all: ${tally.agentSeconds.toFixed(0)} s`);
 console.log(`  failed by cause: ${tally.failedBy.format()}`);
 console.log(`  error messages on calls that went on: ${tally.clientErrors.format()}`);
 console.log(`faults injected: ${tally.faults.format()}`);
 console.log(`service RSS (MB) every ${reportMs / 1000} s: ${series.join(', ')}`);
-console.log(`  min ${mb(Math.min(...kbs))}, max ${mb(Math.max(...kbs))}, first ${mb(kbs[0])}, last ${mb(kbs[kbs.length - 1])} (${kbs.length} samples)`);
+console.log(
+  `  min ${mb(Math.min(...kbs))}, max ${mb(Math.max(...kbs))}, first ${mb(kbs[0])}, last ${mb(kbs[kbs.length - 1])} (${kbs.length} samples)`,
+);
 console.log(`service warn/error log lines: ${serviceLines.total}: ${serviceLines.format(12)}`);
-console.log(`service after the last call: ${activeAfter ?? '?'} active calls, ${sessionsAfter} upstream sessions open; exit code on SIGTERM: ${exitCode}`);
+console.log(
+  `service after the last call: ${activeAfter ?? '?'} active calls, ${sessionsAfter} upstream sessions open; exit code on SIGTERM: ${exitCode}`,
+);
 process.exit(serviceDied ? 1 : 0);

@@ -66,9 +66,16 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const { openai } = config;
   const live = openai.interface === 'live';
-  logger.info({ port, interface: openai.interface, upstream: safeUrl(live ? openai.liveUrl : openai.realtimeUrl), model: openai.model }, 'avr-sts-openai listening');
+  logger.info(
+    { port, interface: openai.interface, upstream: safeUrl(live ? openai.liveUrl : openai.realtimeUrl), model: openai.model },
+    'avr-sts-openai listening',
+  );
   const ignored = ignoredSettings(openai.interface, options.env);
-  if (ignored.length > 0) logger.warn({ ignored }, `settings ignored on ${live ? 'GPT-Live' : 'Realtime'} (OPENAI_INTERFACE=${openai.interface}): ${ignored.join(', ')}`);
+  if (ignored.length > 0)
+    logger.warn(
+      { ignored },
+      `settings ignored on ${live ? 'GPT-Live' : 'Realtime'} (OPENAI_INTERFACE=${openai.interface}): ${ignored.join(', ')}`,
+    );
   if (!live && options.env.OPENAI_TEMPERATURE !== undefined) {
     logger.warn('OPENAI_TEMPERATURE has no effect: the Realtime GA server refuses a session temperature, so it is not sent');
   }

@@ -159,9 +159,15 @@ describe('WAV files', () => {
 
   it('skips other chunks, odd-sized ones included, and takes a data size past the end as "to the end"', () => {
     const samples = [100, -200, 300];
-    const data = interleave(samples.map((v) => [v]), 2, (b, v, at) => b.writeInt16LE(v, at));
+    const data = interleave(
+      samples.map((v) => [v]),
+      2,
+      (b, v, at) => b.writeInt16LE(v, at),
+    );
     const list = chunk('LIST', Buffer.from('INFOx', 'latin1')); // 5 bytes + 1 pad byte
-    expect(Array.from(readWav(riff(list, fmtChunk(1, 1, 8000, 16), chunk('junk', Buffer.alloc(3)), chunk('data', data))).samples)).toEqual(samples);
+    expect(Array.from(readWav(riff(list, fmtChunk(1, 1, 8000, 16), chunk('junk', Buffer.alloc(3)), chunk('data', data))).samples)).toEqual(
+      samples,
+    );
 
     const streamed = riff(fmtChunk(1, 1, 8000, 16), chunk('data', data));
     streamed.writeUInt32LE(0xffffffff, streamed.length - data.length - 4);
@@ -190,7 +196,14 @@ describe('end of speech', () => {
 
   it('keeps short pauses inside a turn and splits at long ones, over a noise floor', () => {
     const noise = (samples: number[]) => samples.map((v, i) => v + (i % 2 ? 0.0005 : -0.0005)); // -66 dBFS hiss
-    const signal = [...tone(440, 8000, 0.5, 0.3), ...silence(0.2), ...tone(440, 8000, 0.5, 0.3), ...silence(1), ...tone(440, 8000, 0.4, 0.3), ...silence(1)];
+    const signal = [
+      ...tone(440, 8000, 0.5, 0.3),
+      ...silence(0.2),
+      ...tone(440, 8000, 0.5, 0.3),
+      ...silence(1),
+      ...tone(440, 8000, 0.4, 0.3),
+      ...silence(1),
+    ];
     const turns = findSpeechTurns(int16Of(noise(signal)));
     expect(turns).toEqual([
       { firstFrame: 0, lastFrame: 59 }, // 0.5 + 0.2 + 0.5 s
@@ -239,11 +252,16 @@ describe('frame pacing', () => {
   it('waits less after a slow send or a late timer, so the schedule never drifts', async () => {
     const clock = fakeClock(3);
     const sentAt: number[] = [];
-    const sent = await paceFrames(5, 1, () => {
-      sentAt.push(clock.now() - 1000);
-      clock.advance(7); // sending takes 7 ms
-      return true;
-    }, clock);
+    const sent = await paceFrames(
+      5,
+      1,
+      () => {
+        sentAt.push(clock.now() - 1000);
+        clock.advance(7); // sending takes 7 ms
+        return true;
+      },
+      clock,
+    );
     expect(sent).toBe(5);
     // Every send is 3 ms late (the timer oversleeps) but the error does not add up.
     expect(sentAt).toEqual([0, 23, 43, 63, 83]);
@@ -378,9 +396,19 @@ describe('runCall over WebSocket', () => {
     const url = new URL(service.requests[0].url!, 'ws://x');
     expect(Object.fromEntries(url.searchParams)).toEqual({ from: '2000', to: '5001', token: 's3cret' });
     expect(service.received[0]).toEqual({ type: 'init', uuid: 'call-1' });
-    expect(service.received.slice(1).every((m) => m.type === 'audio' && Buffer.from(m.audio as string, 'base64').length === 320)).toBe(true);
+    expect(service.received.slice(1).every((m) => m.type === 'audio' && Buffer.from(m.audio as string, 'base64').length === 320)).toBe(
+      true,
+    );
 
-    expect(summary).toMatchObject({ transport: 'ws', uuid: 'call-1', framesSent: TOTAL_FRAMES, framesReceived: TOTAL_FRAMES, bytesReceived: TOTAL_FRAMES * 320, errors: [], closeCode: 1000 });
+    expect(summary).toMatchObject({
+      transport: 'ws',
+      uuid: 'call-1',
+      framesSent: TOTAL_FRAMES,
+      framesReceived: TOTAL_FRAMES,
+      bytesReceived: TOTAL_FRAMES * 320,
+      errors: [],
+      closeCode: 1000,
+    });
     expect(Array.from(summary.agentAudio)).toEqual(Array.from(expectedEcho()));
     expect(summary.transcripts.map(({ role, text }) => ({ role, text }))).toEqual([{ role: 'agent', text: 'Hello, how can I help?' }]);
     // The echo of the first frame after the caller's speech answers the one turn (frames 0..14).
@@ -427,12 +455,30 @@ describe('runCall over HTTP', () => {
 
   it('streams the caller as a chunked POST and records the streamed response', async () => {
     service = await startHttpEcho();
-    const summary = await runCall({ url: `http://127.0.0.1:${service.port}`, input: callerInput, uuid: 'call-2', token: 's3cret', ...FAST });
+    const summary = await runCall({
+      url: `http://127.0.0.1:${service.port}`,
+      input: callerInput,
+      uuid: 'call-2',
+      token: 's3cret',
+      ...FAST,
+    });
 
     const req = service.requests[0];
     expect(req.url).toBe('/speech-to-speech-stream');
-    expect(req.headers).toMatchObject({ 'content-type': 'audio/x-raw', 'x-uuid': 'call-2', authorization: 'Bearer s3cret', 'transfer-encoding': 'chunked' });
-    expect(summary).toMatchObject({ transport: 'http', framesSent: TOTAL_FRAMES, framesReceived: TOTAL_FRAMES, bytesReceived: TOTAL_FRAMES * 320, httpStatus: 200, errors: [] });
+    expect(req.headers).toMatchObject({
+      'content-type': 'audio/x-raw',
+      'x-uuid': 'call-2',
+      authorization: 'Bearer s3cret',
+      'transfer-encoding': 'chunked',
+    });
+    expect(summary).toMatchObject({
+      transport: 'http',
+      framesSent: TOTAL_FRAMES,
+      framesReceived: TOTAL_FRAMES,
+      bytesReceived: TOTAL_FRAMES * 320,
+      httpStatus: 200,
+      errors: [],
+    });
     expect(Array.from(summary.agentAudio)).toEqual(Array.from(expectedEcho()));
     expect(summary.latenciesMs).toHaveLength(1);
   });

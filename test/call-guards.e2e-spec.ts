@@ -203,7 +203,11 @@ describe('call guards', () => {
       const { client, upstream } = await openWsCall(a, fake, `wait-${ms}`);
       const calledAt = Date.now();
       const call = await upstream.toolCall('slow_lookup', { ms });
-      const output = await upstream.waitFor('conversation.item.create', (e) => e.item?.type === 'function_call_output' && e.item.call_id === call.callId, 6000);
+      const output = await upstream.waitFor(
+        'conversation.item.create',
+        (e) => e.item?.type === 'function_call_output' && e.item.call_id === call.callId,
+        6000,
+      );
       expect(output.item.output).toBe('found it');
       const atResult = client.agentAudio().frameSizes.length;
       await new Promise((r) => setTimeout(r, 300));
@@ -225,7 +229,13 @@ describe('call guards', () => {
     const dir = mkdtempSync(join(tmpdir(), 'avr-guards-'));
     const announcement = join(dir, 'sorry.wav');
     // 0.5 s at 16 kHz: 25 frames of 20 ms once converted to 8 kHz.
-    writeFileSync(announcement, writeWav(Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 500 * i) / 16000))), 16000));
+    writeFileSync(
+      announcement,
+      writeWav(
+        Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 500 * i) / 16000))),
+        16000,
+      ),
+    );
 
     it.each([
       ['hangup', '/hangup', {}],
@@ -245,7 +255,10 @@ describe('call guards', () => {
       expect(client.count('error')).toBe(0);
       expect(fake.upgrades.length - upgradesBefore).toBe(1); // 401 is not retried
       await client.closed;
-      expect(callEnded(a, uuid)).toMatchObject({ outcome: 'upstream_failed', handling: path === '/hangup' ? 'announced_hangup' : 'announced_transfer' });
+      expect(callEnded(a, uuid)).toMatchObject({
+        outcome: 'upstream_failed',
+        handling: path === '/hangup' ? 'announced_hangup' : 'announced_transfer',
+      });
 
       // AVR core comes straight back with the same uuid: held, no new upstream, no error.
       const again = await AvrWsClient.connect(a.wsUrl);

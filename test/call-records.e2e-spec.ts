@@ -146,7 +146,11 @@ describe('call records', () => {
       const closed = await client.closed;
       expect(closed.code).toBe(1000);
       await waitUntil(() => receiver.open === 1, 2000, 'the held delivery');
-      await waitUntil(() => app.logs.some((l) => l.callRecordUndelivered === true && l.uuid === 'record-stuck'), 5000, 'the undelivered record');
+      await waitUntil(
+        () => app.logs.some((l) => l.callRecordUndelivered === true && l.uuid === 'record-stuck'),
+        5000,
+        'the undelivered record',
+      );
       const line = app.logs.find((l) => l.callRecordUndelivered === true && l.uuid === 'record-stuck')!;
       expect(line.level).toBe('warn');
       expect((line.record as Json).sessionUuid).toBe('record-stuck');
@@ -157,7 +161,12 @@ describe('call records', () => {
 
   it('posts to the legacy /api/agents/<id>/call-summary URL', async () => {
     const base = receiverUrl.replace(/\/api\/records.*$/, '');
-    const app = await startTestApp({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-legacy', AGENT_API_BASE_URL: base, AGENT_ID: 'agent-42' });
+    const app = await startTestApp({
+      OPENAI_REALTIME_URL: fake.url,
+      OPENAI_API_KEY: 'sk-legacy',
+      AGENT_API_BASE_URL: base,
+      AGENT_ID: 'agent-42',
+    });
     try {
       const client = await AvrWsClient.connect(app.wsUrl);
       client.init('record-legacy');

@@ -117,7 +117,10 @@ describe('call continuity', () => {
     await new Promise((r) => setTimeout(r, 50));
     fake.setMode('accept');
     const renewed = await fake.waitForConnection(next, 10000);
-    const item = await renewed.waitFor('conversation.item.create', (e) => e.item?.content?.[0]?.text === 'The caller pressed 7 on the keypad.');
+    const item = await renewed.waitFor(
+      'conversation.item.create',
+      (e) => e.item?.content?.[0]?.text === 'The caller pressed 7 on the keypad.',
+    );
     expect(item.item.role).toBe('user');
     await renewed.waitFor('response.create');
     expect(client.count('error')).toBe(0);
@@ -144,7 +147,12 @@ describe('call continuity', () => {
     const closed = await client.closed;
     expect(closed.code).toBe(1011);
     expect(fake.upgrades.length - before).toBe(1);
-    expect(client.messages.filter((m) => m.type === 'error').map((m) => m.message).join(' ')).toMatch(/HTTP 401/);
+    expect(
+      client.messages
+        .filter((m) => m.type === 'error')
+        .map((m) => m.message)
+        .join(' '),
+    ).toMatch(/HTTP 401/);
   });
 });
 
@@ -171,7 +179,10 @@ describe('planned session rotation', () => {
       await second.waitFor('session.update');
       await first.closed;
       const replayed = await second.waitFor('conversation.item.create', (e) => e.item?.role === 'assistant');
-      expect(second.received.filter((e) => e.type === 'conversation.item.create').map((e) => e.item.content[0].text)).toEqual(['Still there?', 'Yes, I am here.']);
+      expect(second.received.filter((e) => e.type === 'conversation.item.create').map((e) => e.item.content[0].text)).toEqual([
+        'Still there?',
+        'Yes, I am here.',
+      ]);
       expect(replayed.item.content[0].text).toBe('Yes, I am here.');
       expect(client.count('error')).toBe(0);
       expect(app.logs.find((l) => l.uuid === 'rotation' && l.msg === 'upstream session replaced')).toMatchObject({ cause: 'rotation' });

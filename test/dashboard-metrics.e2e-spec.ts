@@ -9,7 +9,21 @@ import { startTestApp, type TestApp } from './support/app.js';
 
 const CHART = 'helm/avr-sts-openai';
 
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'inf',
+  'nan',
+]);
 
 /** The metric names a PromQL expression (or Grafana's label_values(...) variable query) reads. */
 function metricNames(expr: string): string[] {
@@ -68,10 +82,16 @@ function kedaQuery(): string[] {
 
 describe('PromQL metric names', () => {
   it('are read from selectors, functions, aggregations and Grafana variables alike', () => {
-    expect(metricNames('histogram_quantile(0.95, sum by (le) (rate(avr_sts_response_latency_seconds_bucket{namespace=~"$namespace"}[$__rate_interval])))')).toEqual([
-      'avr_sts_response_latency_seconds_bucket',
+    expect(
+      metricNames(
+        'histogram_quantile(0.95, sum by (le) (rate(avr_sts_response_latency_seconds_bucket{namespace=~"$namespace"}[$__rate_interval])))',
+      ),
+    ).toEqual(['avr_sts_response_latency_seconds_bucket']);
+    expect(metricNames('sum(rate(a_total{x="by (y)"}[5m])) / sum without (pod) (b) > 0.9 * 500 and on (pod) c offset 5m')).toEqual([
+      'a_total',
+      'b',
+      'c',
     ]);
-    expect(metricNames('sum(rate(a_total{x="by (y)"}[5m])) / sum without (pod) (b) > 0.9 * 500 and on (pod) c offset 5m')).toEqual(['a_total', 'b', 'c']);
     expect(metricNames('label_values(avr_sts_active_calls{namespace=~"$namespace"}, service)')).toEqual(['avr_sts_active_calls']);
     expect(metricNames('label_values(avr_sts_active_calls, namespace)')).toEqual(['avr_sts_active_calls']);
   });
@@ -80,7 +100,13 @@ describe('PromQL metric names', () => {
 describe('the dashboard JSON', () => {
   const dash = JSON.parse(readFileSync(join(CHART, 'dashboards', 'avr-sts-openai.json'), 'utf8')) as {
     uid: string;
-    panels: Array<{ id: number; type: string; datasource?: { uid: string }; gridPos: { x: number; y: number; w: number; h: number }; targets?: unknown[] }>;
+    panels: Array<{
+      id: number;
+      type: string;
+      datasource?: { uid: string };
+      gridPos: { x: number; y: number; w: number; h: number };
+      targets?: unknown[];
+    }>;
     templating: { list: Array<{ name: string }> };
   };
 
@@ -98,7 +124,8 @@ describe('the dashboard JSON', () => {
           cells.set(`${i},${j}`, p.id);
         }
       }
-      if (p.type !== 'row' && (p.datasource?.uid !== '${datasource}' || !(p.targets ?? []).length)) problems.push(`panel ${p.id} has no query on the data source variable`);
+      if (p.type !== 'row' && (p.datasource?.uid !== '${datasource}' || !(p.targets ?? []).length))
+        problems.push(`panel ${p.id} has no query on the data source variable`);
     }
     expect([...new Set(problems)]).toEqual([]);
     expect(dash.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'service']);

@@ -43,7 +43,12 @@ describe('start-up configuration errors', () => {
   }
 
   it('stops with exit code 1 and one line per bad variable', () => {
-    const res = runBuilt({ OPENAI_TEMPERATURE: 'abc', OPENAI_TURN_DETECTION: 'sometimes', PORT: '70000', OPENAI_API_KEY: 'sk-test-secret-123' });
+    const res = runBuilt({
+      OPENAI_TEMPERATURE: 'abc',
+      OPENAI_TURN_DETECTION: 'sometimes',
+      PORT: '70000',
+      OPENAI_API_KEY: 'sk-test-secret-123',
+    });
     expect(res.status).toBe(1);
     const lines = res.stderr.trim().split('\n');
     expect(lines).toEqual(
@@ -64,7 +69,11 @@ describe('start-up configuration errors', () => {
   });
 
   it('never shows credentials inside a bad URL', () => {
-    const res = runBuilt({ OPENAI_REALTIME_URL: 'simulator', OPENAI_MCP_SERVERS: '[{"server_label":"x"}]', CALL_SUMMARY_URL: 'ftp://user:hunter2@x' });
+    const res = runBuilt({
+      OPENAI_REALTIME_URL: 'simulator',
+      OPENAI_MCP_SERVERS: '[{"server_label":"x"}]',
+      CALL_SUMMARY_URL: 'ftp://user:hunter2@x',
+    });
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('OPENAI_MCP_SERVERS=');
     expect(res.stderr).toContain('CALL_SUMMARY_URL=ftp://<redacted>@x: unsupported scheme ftp:');

@@ -96,7 +96,8 @@ function typedVariables(): Map<string, string[]> {
 /** The secret variables: `secretEnv (list $ "NAME" .Values.secrets.x .Values.secrets.existingSecretKeys.x)` lines. */
 function secretVariables(): Map<string, { value: string; key: string }> {
   const secret = new Map<string, { value: string; key: string }>();
-  const re = /include "avr-sts-openai\.secretEnv" \(list \$ "([A-Z0-9_]+)" \.Values\.secrets\.(\w+) \.Values\.secrets\.existingSecretKeys\.(\w+)\)/g;
+  const re =
+    /include "avr-sts-openai\.secretEnv" \(list \$ "([A-Z0-9_]+)" \.Values\.secrets\.(\w+) \.Values\.secrets\.existingSecretKeys\.(\w+)\)/g;
   for (const m of helpers.matchAll(re)) secret.set(m[1], { value: m[2], key: m[3] });
   return secret;
 }
@@ -119,7 +120,11 @@ describe('Helm chart: Chart.yaml and values', () => {
     ['a string replicaCount', { replicaCount: '2' }, '/replicaCount'],
     ['a typo in a key', { replicas: 2 }, '/'],
     ['an unknown log level', { config: { logLevel: 'verbose' } }, '/config/logLevel'],
-    ['an https upstream (the service wants ws/wss)', { config: { realtimeUrl: 'https://api.openai.com/v1/realtime' } }, '/config/realtimeUrl'],
+    [
+      'an https upstream (the service wants ws/wss)',
+      { config: { realtimeUrl: 'https://api.openai.com/v1/realtime' } },
+      '/config/realtimeUrl',
+    ],
     ['a drain grace above the service maximum', { shutdown: { graceMs: 90000000 } }, '/shutdown/graceMs'],
     ['a shutdown margin below 5 s', { shutdown: { extraSeconds: 0 } }, '/shutdown/extraSeconds'],
     ['the API key as a plain env variable', { env: { OPENAI_API_KEY: 'sk-live' } }, '/env'],
@@ -127,11 +132,27 @@ describe('Helm chart: Chart.yaml and values', () => {
     ['an env value that is a map', { env: { OPENAI_MCP_SERVERS: { server_label: 'x' } } }, '/env/OPENAI_MCP_SERVERS'],
     ['a tool file that is not a module', { tools: { files: { 'run.sh': 'rm -rf /' } } }, '/tools/files'],
     ['a relative tools folder', { tools: { dir: 'tools' } }, '/tools/dir'],
-    ['a typed variable as a raw extraEnv entry (it would override the typed one)', { extraEnv: [{ name: 'SHUTDOWN_GRACE_MS', value: '1' }] }, '/extraEnv/0/name'],
+    [
+      'a typed variable as a raw extraEnv entry (it would override the typed one)',
+      { extraEnv: [{ name: 'SHUTDOWN_GRACE_MS', value: '1' }] },
+      '/extraEnv/0/name',
+    ],
     ['a KEDA target given as text', { keda: { targetCallsPerPod: '100' } }, '/keda/targetCallsPerPod'],
-    ['a KEDA Prometheus address that is not http(s)', { keda: { prometheus: { serverAddress: 'prometheus:9090' } } }, '/keda/prometheus/serverAddress'],
-    ['an alert duration Prometheus refuses', { prometheusRule: { alerts: { failedCalls: { for: '10 minutes' } } } }, '/prometheusRule/alerts/failedCalls/for'],
-    ['a dashboard label that is not text', { grafanaDashboard: { labels: { grafana_dashboard: 1 } } }, '/grafanaDashboard/labels/grafana_dashboard'],
+    [
+      'a KEDA Prometheus address that is not http(s)',
+      { keda: { prometheus: { serverAddress: 'prometheus:9090' } } },
+      '/keda/prometheus/serverAddress',
+    ],
+    [
+      'an alert duration Prometheus refuses',
+      { prometheusRule: { alerts: { failedCalls: { for: '10 minutes' } } } },
+      '/prometheusRule/alerts/failedCalls/for',
+    ],
+    [
+      'a dashboard label that is not text',
+      { grafanaDashboard: { labels: { grafana_dashboard: 1 } } },
+      '/grafanaDashboard/labels/grafana_dashboard',
+    ],
   ])('the schema refuses %s', (_label, patch, where) => {
     const found = problems(validate, withValues(patch));
     expect(found.length).toBeGreaterThan(0);
@@ -144,7 +165,12 @@ describe('Helm chart: Chart.yaml and values', () => {
       secrets: { existingSecret: 'keys', existingSecretKeys: { callSummaryAuthHeader: '' } },
       instructions: { text: 'You are Ada.\n' },
       tools: { files: { 'weather.mjs': 'export default {}' }, enabled: ['weather', 'avr_hangup'] },
-      env: { OPENAI_TEMPERATURE: 0.7, SESSION_ROTATE_AFTER_MS: 3300000, REPLAY_RESOLVE_INSTRUCTIONS: true, OPENAI_TURN_DETECTION: 'semantic_vad' },
+      env: {
+        OPENAI_TEMPERATURE: 0.7,
+        SESSION_ROTATE_AFTER_MS: 3300000,
+        REPLAY_RESOLVE_INSTRUCTIONS: true,
+        OPENAI_TURN_DETECTION: 'semantic_vad',
+      },
       autoscaling: { enabled: true, behavior: { scaleDown: { stabilizationWindowSeconds: 600 } } },
       podDisruptionBudget: { enabled: true, minAvailable: '50%' },
       serviceMonitor: { enabled: true, authorization: { type: 'Bearer', credentials: { name: 'keys', key: 'METRICS_AUTH_TOKEN' } } },
@@ -184,7 +210,8 @@ describe('Helm chart: templates against values', () => {
   });
 
   it('the Deployment probes /health/live (startup, liveness) and /health/ready (readiness) on the service port', () => {
-    const probe = (kind: string) => new RegExp(`${kind}:\\s*\\n\\s*httpGet:\\s*\\n\\s*path: ([^\\s]+)\\s*\\n\\s*port: http`).exec(deployment)?.[1];
+    const probe = (kind: string) =>
+      new RegExp(`${kind}:\\s*\\n\\s*httpGet:\\s*\\n\\s*path: ([^\\s]+)\\s*\\n\\s*port: http`).exec(deployment)?.[1];
     expect({ startup: probe('startupProbe'), liveness: probe('livenessProbe'), readiness: probe('readinessProbe') }).toEqual({
       startup: '/health/live',
       liveness: '/health/live',
@@ -294,7 +321,12 @@ describe('Helm chart: every service variable is reachable', () => {
   });
 
   it("the service's secret variables, and only they, come from a Secret", () => {
-    expect([...secret.keys()].sort()).toEqual(vars.filter((d) => d.secret).map((d) => d.name).sort());
+    expect([...secret.keys()].sort()).toEqual(
+      vars
+        .filter((d) => d.secret)
+        .map((d) => d.name)
+        .sort(),
+    );
     for (const { value, key } of secret.values()) {
       expect(get(values, ['secrets', value])).toBe('');
       expect(typeof get(values, ['secrets', 'existingSecretKeys', key])).toBe('string');
@@ -303,7 +335,9 @@ describe('Helm chart: every service variable is reachable', () => {
   });
 
   it('the Deployment passes the typed, the env and the secret variables to the container', () => {
-    expect(helpers).toMatch(/range \$name, \$value := \.Values\.env -}}\s*\{\{- include "avr-sts-openai\.setEnv" \(list \$env \$name \$value\)/);
+    expect(helpers).toMatch(
+      /range \$name, \$value := \.Values\.env -}}\s*\{\{- include "avr-sts-openai\.setEnv" \(list \$env \$name \$value\)/,
+    );
     expect(deployment).toContain('include "avr-sts-openai.plainEnv" .');
     expect(deployment).toContain('include "avr-sts-openai.secretEnvs" .');
   });
@@ -321,7 +355,11 @@ describe('Helm chart: every service variable is reachable', () => {
     const readme = read('README.md');
     const section = readme.slice(readme.indexOf('## Service variables'));
     const rows = new Map<string, string[]>();
-    for (const m of section.matchAll(/^\| `([A-Z0-9_]+)` \|(.*)\|$/gm)) rows.set(m[1], m[2].split(' | ').map((c) => c.trim()));
+    for (const m of section.matchAll(/^\| `([A-Z0-9_]+)` \|(.*)\|$/gm))
+      rows.set(
+        m[1],
+        m[2].split(' | ').map((c) => c.trim()),
+      );
     expect([...rows.keys()].sort()).toEqual([...names].sort());
     const wrong: string[] = [];
     for (const d of vars) {
@@ -357,11 +395,13 @@ describe('Helm chart: every service variable is reachable', () => {
         } else if ((m = /^one of (.+)$/.exec(d.allowed))) {
           const allowed = m[1].split(', ');
           const enumerated = (node.enum ?? []) as string[];
-          if (enumerated.length === 0 || enumerated.some((e) => !allowed.includes(e))) wrong.push(`${d.name}: enum ${JSON.stringify(enumerated)} vs ${d.allowed}`);
+          if (enumerated.length === 0 || enumerated.some((e) => !allowed.includes(e)))
+            wrong.push(`${d.name}: enum ${JSON.stringify(enumerated)} vs ${d.allowed}`);
         } else if ((m = /^an? ([a-z/]+) URL(?: or (.+))?$/.exec(d.allowed))) {
           const good = [...m[1].split('/').map((p) => `${p}://example.test/x`), ...(m[2]?.split(', ') ?? [])];
           for (const g of good) if (!accepts(g)) wrong.push(`${d.name}: schema refuses ${g}`);
-          for (const b of ['ftp://example.test/x', 'example.test', 'not a url']) if (accepts(b)) wrong.push(`${d.name}: schema accepts ${b}`);
+          for (const b of ['ftp://example.test/x', 'example.test', 'not a url'])
+            if (accepts(b)) wrong.push(`${d.name}: schema accepts ${b}`);
         } else if (d.allowed === 'comma-separated names') {
           if (!accepts(['a', 'b']) || accepts(['a,b']) || accepts('a,b')) wrong.push(`${d.name}: not a list of names`);
         } else if (d.allowed === 'any text') {

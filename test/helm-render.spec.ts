@@ -19,7 +19,13 @@ import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { helm } from './support/helm.js';
 import { typeProblems } from './support/kube-types.js';
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+};
 
 const CHART = 'helm/avr-sts-openai';
 const CI = join(CHART, 'ci');
@@ -70,7 +76,10 @@ function render(...files: string[]): Obj[] {
   if (!rendered.has(key)) {
     const r = run(['template', 'calls', CHART, '--namespace', 'voice', ...files.flatMap((f) => ['-f', f])]);
     if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr.trim()}`);
-    rendered.set(key, (loadAll(r.stdout) as Array<Obj | null>).filter((d): d is Obj => d !== null));
+    rendered.set(
+      key,
+      (loadAll(r.stdout) as Array<Obj | null>).filter((d): d is Obj => d !== null),
+    );
   }
   return structuredClone(rendered.get(key)!);
 }
@@ -112,14 +121,30 @@ describe('Helm chart: the ci/ values files against values.schema.json', () => {
   const defaults = load(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Record<string, unknown>;
   const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(schema);
   const merge = (base: any, over: any): any => {
-    if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+    if (
+      typeof base !== 'object' ||
+      base === null ||
+      Array.isArray(base) ||
+      typeof over !== 'object' ||
+      over === null ||
+      Array.isArray(over)
+    )
+      return over;
     const out = { ...base };
     for (const [k, v] of Object.entries(over)) out[k] = k in base ? merge(base[k], v) : v;
     return out;
   };
 
   it('the matrix covers defaults, existing secret, KEDA, HPA, monitoring, dashboard, tools and instructions', () => {
-    expect(MATRIX.map(([name]) => name).sort()).toEqual(['dashboard', 'defaults', 'existing-secret', 'hpa', 'keda', 'monitoring', 'tools-instructions']);
+    expect(MATRIX.map(([name]) => name).sort()).toEqual([
+      'dashboard',
+      'defaults',
+      'existing-secret',
+      'hpa',
+      'keda',
+      'monitoring',
+      'tools-instructions',
+    ]);
   });
 
   it.each(MATRIX.filter(([, f]) => f !== undefined))('%s passes the schema merged over values.yaml', (_name, file) => {
@@ -132,7 +157,10 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
   it.each(MATRIX)('%s: helm lint --strict passes with no warning', (_name, file) => {
     const r = run(['lint', '--strict', CHART, ...(file ? ['-f', file] : [])]);
     const output = r.stdout + r.stderr;
-    expect({ status: r.status, problems: output.split('\n').filter((l) => /\[(WARNING|ERROR)\]/.test(l)) }).toEqual({ status: 0, problems: [] });
+    expect({ status: r.status, problems: output.split('\n').filter((l) => /\[(WARNING|ERROR)\]/.test(l)) }).toEqual({
+      status: 0,
+      problems: [],
+    });
     expect(output).toContain('1 chart(s) linted, 0 chart(s) failed');
   });
 
@@ -208,7 +236,11 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
   it('KEDA on with a query of your own and no auth: the query is used as given', () => {
     const query = 'sum(avr_sts_active_calls{job="avr"})';
     const scaled = one(render(valuesFile({ keda: { enabled: true, prometheus: { query } } })), 'ScaledObject');
-    expect(scaled.spec.triggers[0].metadata).toEqual({ serverAddress: 'http://prometheus-operated.monitoring.svc:9090', query, threshold: '100' });
+    expect(scaled.spec.triggers[0].metadata).toEqual({
+      serverAddress: 'http://prometheus-operated.monitoring.svc:9090',
+      query,
+      threshold: '100',
+    });
     expect(scaled.spec.triggers[0].authenticationRef).toBeUndefined();
   });
 
@@ -233,7 +265,9 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
     expect(one(docs, 'HorizontalPodAutoscaler').spec.metrics).toEqual([
       { type: 'Pods', pods: { metric: { name: 'avr_sts_active_calls_per_pod' }, target: { type: 'AverageValue', averageValue: '100' } } },
     ]);
-    expect(failure(valuesFile({ autoscaling: { enabled: true, targetCPUUtilizationPercentage: 0 } }))).toContain('autoscaling.enabled with no metric');
+    expect(failure(valuesFile({ autoscaling: { enabled: true, targetCPUUtilizationPercentage: 0 } }))).toContain(
+      'autoscaling.enabled with no metric',
+    );
   });
 
   it('HPA on: a CPU (and memory) HPA on the Deployment with a slow scale-down, no ScaledObject', () => {
@@ -241,7 +275,11 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
     const hpa = one(docs, 'HorizontalPodAutoscaler');
     expect(byKind(docs, 'ScaledObject')).toEqual([]);
     expect(one(docs, 'Deployment').spec.replicas).toBeUndefined();
-    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 8, scaleTargetRef: { kind: 'Deployment', name: 'calls-avr-sts-openai' } });
+    expect(hpa.spec).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 8,
+      scaleTargetRef: { kind: 'Deployment', name: 'calls-avr-sts-openai' },
+    });
     expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([
       ['cpu', 70],
       ['memory', 80],
@@ -265,7 +303,9 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
     expect(failure(valuesFile({ keda: { enabled: true, targetCallsPerPod: 600 }, config: { maxConcurrentCalls: 500 } }))).toContain(
       'keda.targetCallsPerPod (600) is above config.maxConcurrentCalls (500): pods would refuse calls before KEDA adds any.',
     );
-    expect(failure(valuesFile({ keda: { enabled: true, minReplicas: 5, maxReplicas: 4 } }))).toContain('keda.minReplicas (5) is above keda.maxReplicas (4).');
+    expect(failure(valuesFile({ keda: { enabled: true, minReplicas: 5, maxReplicas: 4 } }))).toContain(
+      'keda.minReplicas (5) is above keda.maxReplicas (4).',
+    );
   });
 
   it('Helm applies values.schema.json: bad values stop the render and name the value', () => {
@@ -278,12 +318,20 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
     const docs = render(join(CI, 'monitoring-values.yaml'));
     const monitor = one(docs, 'ServiceMonitor');
     expect(monitor.metadata.labels?.release).toBe('kube-prometheus-stack');
-    expect(monitor.spec.endpoints[0].authorization).toEqual({ type: 'Bearer', credentials: { name: 'calls-avr-sts-openai', key: 'METRICS_AUTH_TOKEN' } });
+    expect(monitor.spec.endpoints[0].authorization).toEqual({
+      type: 'Bearer',
+      credentials: { name: 'calls-avr-sts-openai', key: 'METRICS_AUTH_TOKEN' },
+    });
     const rule = one(docs, 'PrometheusRule');
     expect(rule.metadata.labels?.release).toBe('kube-prometheus-stack');
     const rules = rule.spec.groups[0].rules as Array<{ alert: string; expr: string; for: string; labels: { severity: string } }>;
     // callRecordFailures is switched off in monitoring-values.yaml.
-    expect(rules.map((r) => r.alert)).toEqual(['AvrStsUpstreamFailures', 'AvrStsFailedCalls', 'AvrStsResponseLatencyHigh', 'AvrStsPodAtCallLimit']);
+    expect(rules.map((r) => r.alert)).toEqual([
+      'AvrStsUpstreamFailures',
+      'AvrStsFailedCalls',
+      'AvrStsResponseLatencyHigh',
+      'AvrStsPodAtCallLimit',
+    ]);
     for (const r of rules) expect(r.expr).toContain('namespace="voice",service="calls-avr-sts-openai"');
     expect(rules.find((r) => r.alert === 'AvrStsPodAtCallLimit')!.expr).toMatch(/>= 0\.9 \* 500$/);
     expect(rules.find((r) => r.alert === 'AvrStsFailedCalls')).toMatchObject({ for: '10m', labels: { severity: 'critical' } });
@@ -294,7 +342,11 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
     const maps = byKind(docs, 'ConfigMap');
     expect(maps).toHaveLength(1);
     const [map] = maps;
-    expect(map.metadata).toMatchObject({ namespace: 'monitoring', labels: { grafana_dashboard: '1' }, annotations: { grafana_folder: 'AVR' } });
+    expect(map.metadata).toMatchObject({
+      namespace: 'monitoring',
+      labels: { grafana_dashboard: '1' },
+      annotations: { grafana_folder: 'AVR' },
+    });
     const shipped = JSON.parse(readFileSync(join(CHART, 'dashboards', 'avr-sts-openai.json'), 'utf8'));
     expect(JSON.parse(map.data!['avr-sts-openai.json'])).toEqual(shipped);
     // The sidecar label is configurable.
@@ -309,7 +361,9 @@ describeHelm(titled('Helm chart: lint and render over the values matrix'), () =>
     expect(Object.keys(map.data!).sort()).toEqual(['instructions.txt', 'lookup.cjs', 'weather.mjs']);
     const pod = one(docs, 'Deployment').spec.template.spec;
     const container = pod.containers[0];
-    const env = Object.fromEntries((container.env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value ?? '(from secret)']));
+    const env = Object.fromEntries(
+      (container.env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value ?? '(from secret)']),
+    );
     expect(env).toMatchObject({
       OPENAI_FILE_INSTRUCTIONS: '/etc/avr-sts-openai/instructions/instructions.txt',
       TOOLS_DIR: '/app/tools',

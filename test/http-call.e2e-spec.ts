@@ -22,7 +22,6 @@ function expectedAgentAudio(upstream24k: Buffer): Buffer {
   return Buffer.concat(frames);
 }
 
-
 describe('HTTP stream calls (POST /speech-to-speech-stream)', () => {
   let fake: FakeRealtimeServer;
   let app: TestApp;

@@ -130,7 +130,10 @@ describe('GPT-Live calls', () => {
   it('carries a WebSocket call: valid session.start first, μ-law both ways without resampling, transcripts as turns, one record with seconds', async () => {
     const { client, conn } = await wsCall('live-ws');
     const start = conn.received[0];
-    expect(start).toMatchObject({ type: 'session.start', session: { model: 'gpt-live-1', instructions: INSTRUCTIONS, audio: { format: { type: 'audio/pcmu', rate: 8000 } } } });
+    expect(start).toMatchObject({
+      type: 'session.start',
+      session: { model: 'gpt-live-1', instructions: INSTRUCTIONS, audio: { format: { type: 'audio/pcmu', rate: 8000 } } },
+    });
     expect(conn.headers.authorization).toBe('Bearer sk-live-test');
 
     const frames = callerFrames(25);
@@ -149,7 +152,11 @@ describe('GPT-Live calls', () => {
     conn.outputTranscript(' today.', 2400, 2900);
     conn.usage(3);
     const expected = expectedAgentAudio(sent);
-    await client.until(() => client.agentAudio().bytes.length >= expected.length && client.count('transcript') === 2, 5000, 'the agent turn');
+    await client.until(
+      () => client.agentAudio().bytes.length >= expected.length && client.count('transcript') === 2,
+      5000,
+      'the agent turn',
+    );
     const { bytes, frameSizes } = client.agentAudio();
     expect(frameSizes.every((n) => n === 320)).toBe(true);
     expect(bytes).toEqual(expected);
@@ -164,7 +171,13 @@ describe('GPT-Live calls', () => {
     const record = await recordOf('live-ws');
     await new Promise((r) => setTimeout(r, 200));
     expect(recordsOf('live-ws')).toHaveLength(1);
-    expect(record).toMatchObject({ sessionUuid: 'live-ws', interface: 'live', model: 'gpt-live-1', outcome: 'caller_hung_up', reconnects: 0 });
+    expect(record).toMatchObject({
+      sessionUuid: 'live-ws',
+      interface: 'live',
+      model: 'gpt-live-1',
+      outcome: 'caller_hung_up',
+      reconnects: 0,
+    });
     expect(record.usage.session_seconds).toBeGreaterThanOrEqual(3);
     expect(record.transcripts.map((t: Json) => [t.role, t.text])).toEqual([
       ['user', 'Where is my order?'],
@@ -280,7 +293,9 @@ describe('GPT-Live calls', () => {
     expect(conn.ofType('response.create')).toHaveLength(0);
     client.close();
     await waitUntil(() => app.logs.some((l) => l.uuid === 'live-hangup' && String(l.msg).startsWith('call ended')));
-    expect(app.logs.find((l) => l.uuid === 'live-hangup' && String(l.msg).startsWith('call ended'))).toMatchObject({ outcome: 'hangup_tool' });
+    expect(app.logs.find((l) => l.uuid === 'live-hangup' && String(l.msg).startsWith('call ended'))).toMatchObject({
+      outcome: 'hangup_tool',
+    });
   });
 
   it('continues a call whose connection drops in a new session seeded with the conversation', async () => {
@@ -325,7 +340,11 @@ describe('GPT-Live calls', () => {
   });
 
   it('ends the call start with a clear log line when GPT-Live refuses session.start', async () => {
-    fake.setRefuseStart({ code: 'unknown_parameter', message: "Unknown parameter: 'session.turn_detection'.", param: 'session.turn_detection' });
+    fake.setRefuseStart({
+      code: 'unknown_parameter',
+      message: "Unknown parameter: 'session.turn_detection'.",
+      param: 'session.turn_detection',
+    });
     try {
       const client = await AvrWsClient.connect(`${app.wsUrl}/`);
       client.init('live-refused');
@@ -346,7 +365,12 @@ describe('GPT-Live session expiry', () => {
 
   beforeAll(async () => {
     fake = await FakeLiveServer.start({ autoStart: false });
-    app = await startTestApp({ OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: fake.url, OPENAI_API_KEY: 'sk-live-test', UPSTREAM_RECONNECT_BASE_MS: '20' });
+    app = await startTestApp({
+      OPENAI_INTERFACE: 'live',
+      OPENAI_LIVE_URL: fake.url,
+      OPENAI_API_KEY: 'sk-live-test',
+      UPSTREAM_RECONNECT_BASE_MS: '20',
+    });
   });
 
   afterAll(async () => {
@@ -368,7 +392,11 @@ describe('GPT-Live session expiry', () => {
     conn2.start();
     expect(start.session.input).toEqual([{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello?' }] }]);
     await conn.closed;
-    await waitUntil(() => app.logs.some((l) => l.uuid === 'live-rotate' && l.msg === 'upstream session replaced'), 5000, 'the replacement log');
+    await waitUntil(
+      () => app.logs.some((l) => l.uuid === 'live-rotate' && l.msg === 'upstream session replaced'),
+      5000,
+      'the replacement log',
+    );
     expect(app.logs.find((l) => l.uuid === 'live-rotate' && l.msg === 'upstream session replaced')).toMatchObject({ cause: 'rotation' });
     expect(fake.invalidEvents).toEqual([]);
     client.close();

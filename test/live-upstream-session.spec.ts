@@ -35,7 +35,10 @@ class Recorder {
   until(test: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
     if (test()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; events: ${this.events.map((e) => e.type).join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; events: ${this.events.map((e) => e.type).join(', ')}`)),
+        timeoutMs,
+      );
       this.waiters.push({ test, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }
@@ -146,7 +149,11 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     expect(conn.received[0].session.input).toEqual([
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'My order is late.' }] },
       { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Let me check that for you.' }] },
-      { type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'Tool result earlier in this call: {"status":"shipped"}' }] },
+      {
+        type: 'message',
+        role: 'developer',
+        content: [{ type: 'input_text', text: 'Tool result earlier in this call: {"status":"shipped"}' }],
+      },
     ]);
   });
 
@@ -190,9 +197,15 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
 
   it('rejects open() as retryable when the upgrade is refused with a 503, and not for a 401', async () => {
     fake.setMode({ refuseStatus: 503 });
-    await expect(makeSession().session.open(SETTINGS, new AbortController().signal)).rejects.toMatchObject({ retryable: true, status: 503 });
+    await expect(makeSession().session.open(SETTINGS, new AbortController().signal)).rejects.toMatchObject({
+      retryable: true,
+      status: 503,
+    });
     fake.setMode({ refuseStatus: 401 });
-    await expect(makeSession().session.open(SETTINGS, new AbortController().signal)).rejects.toMatchObject({ retryable: false, status: 401 });
+    await expect(makeSession().session.open(SETTINGS, new AbortController().signal)).rejects.toMatchObject({
+      retryable: false,
+      status: 401,
+    });
   });
 
   it('derives one agent turn from the audio stream: started, the audio, transcript, audio done, response done', async () => {
@@ -267,7 +280,13 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     const { session, conn, rec } = await openSession();
     const call = conn.toolCall('avr_hangup', { reason: 'done' });
     await rec.until(() => rec.of('tool_call').length === 1, 'tool_call');
-    expect(rec.of('tool_call')[0]).toEqual({ type: 'tool_call', callId: call.callId, name: 'avr_hangup', arguments: '{"reason":"done"}', responseId: call.responseId });
+    expect(rec.of('tool_call')[0]).toEqual({
+      type: 'tool_call',
+      callId: call.callId,
+      name: 'avr_hangup',
+      arguments: '{"reason":"done"}',
+      responseId: call.responseId,
+    });
     session.toolResult(call.callId, '{"ok":true}');
     session.respond();
     await conn.waitFor('response.create');
@@ -283,7 +302,15 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
 
   it('ignores function calls that are not completed, and sends response.create only after every call of a batch has a result', async () => {
     const { session, conn, rec } = await openSession();
-    conn.send({ type: 'response.event', event_id: 'e1', delegation_id: 'd1', event: { type: 'response.output_item.done', item: { type: 'function_call', call_id: 'c0', name: 'x', arguments: '{}', status: 'incomplete' } } });
+    conn.send({
+      type: 'response.event',
+      event_id: 'e1',
+      delegation_id: 'd1',
+      event: {
+        type: 'response.output_item.done',
+        item: { type: 'function_call', call_id: 'c0', name: 'x', arguments: '{}', status: 'incomplete' },
+      },
+    });
     const a = conn.toolCall('lookup', {});
     const b = conn.toolCall('lookup', { again: true });
     await rec.until(() => rec.of('tool_call').length === 2, 'two tool calls');
@@ -304,7 +331,10 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     session.addInstruction('x'.repeat(10_000));
     await conn.waitFor('session.commentary.append', (e) => e.content === BEGIN_PROMPT);
     await conn.waitFor('session.instructions.append', (e) => e.content.length < 10_000);
-    expect(conn.ofType('session.thinking.append')[0]).toMatchObject({ content: `${USER_TEXT_PREFIX}The caller pressed 5.`, delegation_id: null });
+    expect(conn.ofType('session.thinking.append')[0]).toMatchObject({
+      content: `${USER_TEXT_PREFIX}The caller pressed 5.`,
+      delegation_id: null,
+    });
     expect(conn.ofType('session.instructions.append')[1].content.length).toBeLessThanOrEqual(1500);
     await conn.agentSpeech(200);
     await new Promise((r) => setTimeout(r, 50));
@@ -365,7 +395,10 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
       { type: 'session.input_transcript.delta', delta: 'x', start_ms: 'soon' },
       { type: 'session.output_transcript.delta' },
       { type: 'response.event', event: null },
-      { type: 'response.event', event: { type: 'response.output_item.done', item: { type: 'function_call', status: 'completed', call_id: 7 } } },
+      {
+        type: 'response.event',
+        event: { type: 'response.output_item.done', item: { type: 'function_call', status: 'completed', call_id: 7 } },
+      },
       { type: 'response.event', event: { type: 'response.completed', response: { usage: { input_tokens: 'many' } } } },
       { type: 'response.event', event: { type: 'response.failed', response: null } },
       { type: 'session.usage.updated', usage: { seconds: 'NaN' } },

@@ -61,7 +61,10 @@ describe('GET /metrics', () => {
 
     const after = await scrape();
     expect(sample(after, 'avr_sts_active_calls', { transport: 'ws' })).toBe(0);
-    expect(sample(after, 'avr_sts_calls_total', { transport: 'ws', outcome: 'caller_hung_up' }) - sample(before, 'avr_sts_calls_total', { transport: 'ws', outcome: 'caller_hung_up' })).toBe(1);
+    expect(
+      sample(after, 'avr_sts_calls_total', { transport: 'ws', outcome: 'caller_hung_up' }) -
+        sample(before, 'avr_sts_calls_total', { transport: 'ws', outcome: 'caller_hung_up' }),
+    ).toBe(1);
     expect(sample(after, 'avr_sts_audio_frames_total', { direction: 'in', transport: 'ws' })).toBeGreaterThanOrEqual(5);
     expect(sample(after, 'avr_sts_audio_frames_total', { direction: 'out', transport: 'ws' })).toBeGreaterThanOrEqual(10);
     expect(sample(after, 'avr_sts_upstream_connect_seconds_count')).toBeGreaterThanOrEqual(1);

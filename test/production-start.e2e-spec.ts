@@ -92,7 +92,6 @@ function jsonArray(args: string, what: string): string[] {
   return parsed;
 }
 
-
 async function status(url: string): Promise<number> {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(2000) })).status;
@@ -272,7 +271,10 @@ describe('production start path of the Docker image (replayed without Docker)', 
       child.kill('SIGTERM');
     }
     let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 20_000)))]);
+    const result = await Promise.race([
+      exited,
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 20_000))),
+    ]);
     clearTimeout(timer);
     if (result === 'timeout') child.kill('SIGKILL');
     expect(result).toEqual({ code: 0, signal: null });

@@ -33,7 +33,8 @@ interface UpstreamView {
  * (the call uuid through {{uuid}}, the caller's number, or a voice).
  */
 async function upstreamOf(fake: FakeRealtimeServer, since: number, marker: string): Promise<UpstreamView> {
-  const find = () => fake.connections.slice(since).find((c) => c.received.some((e) => e.type === 'session.update' && JSON.stringify(e).includes(marker)));
+  const find = () =>
+    fake.connections.slice(since).find((c) => c.received.some((e) => e.type === 'session.update' && JSON.stringify(e).includes(marker)));
   await waitUntil(() => find() !== undefined, 5000, `the upstream of ${marker}`);
   const connection = find()!;
   const update = connection.received.find((e) => e.type === 'session.update');
@@ -115,9 +116,16 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
       expect(b.greeting).toContain('Acme support, what is the problem?');
       expect(b.update.session.audio.input.turn_detection.silence_duration_ms).toBe(700);
 
-      const asked = sample.requests.map((r) => ({ header: r.uuid, uuid: r.body.uuid, transport: r.body.transport, metadata: r.body.metadata })).sort((x, y) => String(x.uuid).localeCompare(String(y.uuid)));
+      const asked = sample.requests
+        .map((r) => ({ header: r.uuid, uuid: r.body.uuid, transport: r.body.transport, metadata: r.body.metadata }))
+        .sort((x, y) => String(x.uuid).localeCompare(String(y.uuid)));
       expect(asked).toEqual(
-        CALLERS.map((c) => ({ header: c.uuid, uuid: c.uuid, transport: 'ws', metadata: expect.objectContaining({ from: c.from, to: c.to }) })),
+        CALLERS.map((c) => ({
+          header: c.uuid,
+          uuid: c.uuid,
+          transport: 'ws',
+          metadata: expect.objectContaining({ from: c.from, to: c.to }),
+        })),
       );
 
       const [ra, rb] = await hangUp(clients, receiver);
@@ -135,7 +143,7 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
     }
   });
 
-  it('from profile files chosen by the called number; a profile without instructions gets the instructions sources\' text, filled', async () => {
+  it("from profile files chosen by the called number; a profile without instructions gets the instructions sources' text, filled", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'profiles-calls-'));
     try {
       await writeFile(
@@ -143,7 +151,10 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
         'version: "3"\nmatch: ["5001"]\nvoice: cedar\ngreeting: Sales here for {{called_number}}\ninstructions: Sell to {{caller_number}} on call {{uuid}}.\ntools: [avr_transfer]\noutput_speed: 1.2\n' +
           'mcp_servers:\n  - server_label: crm\n    server_url: https://mcp.example.com/sse\n    headers: { X-Call: "{{uuid}}" }\n',
       );
-      await writeFile(join(dir, 'support.json'), JSON.stringify({ match: ['5002'], voice: 'ash', greeting: 'Support here', tools: ['avr_hangup'] }));
+      await writeFile(
+        join(dir, 'support.json'),
+        JSON.stringify({ match: ['5002'], voice: 'ash', greeting: 'Support here', tools: ['avr_hangup'] }),
+      );
       await writeFile(join(dir, 'default.yaml'), 'voice: sage\n');
       const running = await start({ PROFILES_DIR: dir, OPENAI_INSTRUCTIONS: 'Help the caller of {{called_number}} on call {{uuid}}.' });
       const clients = await twoCalls(running);
@@ -151,7 +162,11 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
       const b = await upstreamOf(fake, since, 'call prof-call-b');
 
       expect([a.voice, a.instructions, a.tools]).toEqual(['cedar', 'Sell to +33611 on call prof-call-a.', ['avr_transfer', 'crm']]);
-      expect(a.update.session.tools[1]).toMatchObject({ type: 'mcp', server_url: 'https://mcp.example.com/sse', headers: { 'X-Call': 'prof-call-a' } });
+      expect(a.update.session.tools[1]).toMatchObject({
+        type: 'mcp',
+        server_url: 'https://mcp.example.com/sse',
+        headers: { 'X-Call': 'prof-call-a' },
+      });
       expect(a.greeting).toContain('greeting the caller: Sales here for 5001');
       expect(a.update.session.audio.output.speed).toBe(1.2);
       expect([b.voice, b.instructions, b.tools]).toEqual(['ash', 'Help the caller of 5002 on call prof-call-b.', ['avr_hangup']]);
@@ -160,7 +175,10 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
 
       // A tool outside the call's allow-list is not run, even when the model calls it by name.
       const { callId } = await a.connection.toolCall('avr_hangup', {});
-      const output = await a.connection.waitFor('conversation.item.create', (e) => e.item?.type === 'function_call_output' && e.item.call_id === callId);
+      const output = await a.connection.waitFor(
+        'conversation.item.create',
+        (e) => e.item?.type === 'function_call_output' && e.item.call_id === callId,
+      );
       expect(output.item.output).toBe('Error: there is no tool named "avr_hangup". The available tools are: avr_transfer.');
 
       const [ra, rb] = await hangUp(clients, receiver);
@@ -185,7 +203,14 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
         model: 'gpt-realtime-leaked-model',
         internal_note: 'NOT-ALLOWED-sentinel',
       },
-      '5002': { voice: 'ash', greeting: 'Support here', instructions: 'Help {{caller_number}} on call {{uuid}}.', tools: ['avr_hangup'], password: 'pc-s3cr3t-pw', vad_threshold: 0.9 },
+      '5002': {
+        voice: 'ash',
+        greeting: 'Support here',
+        instructions: 'Help {{caller_number}} on call {{uuid}}.',
+        tools: ['avr_hangup'],
+        password: 'pc-s3cr3t-pw',
+        vad_threshold: 0.9,
+      },
     };
     const running = await start({ PROVIDER_CONFIG_FIELDS: 'voice,greeting,instructions,tools' });
     const clients = await twoCalls(running, (c) => ({ provider_config: agents[c.to] }));
@@ -204,7 +229,12 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
       { name: 'provider_config', source: 'provider_config' },
       { name: 'provider_config', source: 'provider_config' },
     ]);
-    expect(records[0].metadata.provider_config).toEqual({ voice: 'cedar', greeting: 'Sales here', instructions: 'Sell to {{caller_number}} on call {{uuid}}.', tools: ['avr_transfer'] });
+    expect(records[0].metadata.provider_config).toEqual({
+      voice: 'cedar',
+      greeting: 'Sales here',
+      instructions: 'Sell to {{caller_number}} on call {{uuid}}.',
+      tools: ['avr_transfer'],
+    });
 
     const leaks = /s3cr3t|NOT-ALLOWED|leaked-model|0\.9\b/;
     const ours = [a.connection, b.connection];
@@ -216,7 +246,9 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
   it('a profile that changes the model connects with it: the upstream is opened for that model, and the connect time shows the cost', async () => {
     const running = await start({ PROVIDER_CONFIG_FIELDS: 'model,voice,instructions,greeting' });
     const client = await AvrWsClient.connect(`${running.wsUrl}/?to=5009`);
-    client.init('prof-model', { provider_config: { model: 'gpt-realtime-1.5', voice: 'verse', instructions: 'Model call {{uuid}}.', greeting: 'Hello' } });
+    client.init('prof-model', {
+      provider_config: { model: 'gpt-realtime-1.5', voice: 'verse', instructions: 'Model call {{uuid}}.', greeting: 'Hello' },
+    });
     const view = await upstreamOf(fake, since, 'Model call prof-model');
     expect(view.connection.url).toContain('model=gpt-realtime-1.5');
     expect(view.voice).toBe('verse');
@@ -226,6 +258,10 @@ describe('per-call profiles configure each call upstream (real calls, fake upstr
     expect(configured).toMatchObject({ profile: 'provider_config', profileSource: 'provider_config', connectMs: expect.any(Number) });
     client.close();
     await waitUntil(() => receiver.received.length === 1, 5000, 'the call record');
-    expect(JSON.parse(receiver.received[0].body)).toMatchObject({ model: 'gpt-realtime-1.5', voice: 'verse', profile: { source: 'provider_config' } });
+    expect(JSON.parse(receiver.received[0].body)).toMatchObject({
+      model: 'gpt-realtime-1.5',
+      voice: 'verse',
+      profile: { source: 'provider_config' },
+    });
   });
 });

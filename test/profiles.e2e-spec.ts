@@ -31,7 +31,10 @@ function startMisbehavingService() {
       };
       switch (body.metadata.scenario) {
         case 'ok':
-          return json(200, JSON.stringify({ name: 'web-sales', version: '9', voice: 'cedar', instructions: 'From the web for {{called_number}}' }));
+          return json(
+            200,
+            JSON.stringify({ name: 'web-sales', version: '9', voice: 'cedar', instructions: 'From the web for {{called_number}}' }),
+          );
         case 'slow': {
           const timer = setTimeout(() => json(200, '{"voice":"cedar"}'), 3000);
           res.on('close', () => clearTimeout(timer));
@@ -96,14 +99,26 @@ describe('per-call profiles in the running service', () => {
   });
 
   it('applies the web profile, sending the uuid, the metadata without secrets, and the Authorization header', async () => {
-    const resolved = await profiles.resolve(
-      { uuid: 'web-ok', transport: 'ws', metadata: { scenario: 'ok', to: '5001', token: 'q-s3cr3t', provider_config: { api_key: 'sk-s3cr3t', voice: 'ash' } } },
-    );
-    expect(resolved).toMatchObject({ name: 'web-sales', version: '9', source: 'url', instructions: 'From the web for 5001', openai: { voice: 'cedar' } });
+    const resolved = await profiles.resolve({
+      uuid: 'web-ok',
+      transport: 'ws',
+      metadata: { scenario: 'ok', to: '5001', token: 'q-s3cr3t', provider_config: { api_key: 'sk-s3cr3t', voice: 'ash' } },
+    });
+    expect(resolved).toMatchObject({
+      name: 'web-sales',
+      version: '9',
+      source: 'url',
+      instructions: 'From the web for 5001',
+      openai: { voice: 'cedar' },
+    });
     const request = web.received.find((r) => r.body.uuid === 'web-ok');
     expect(request?.headers['x-avr-uuid']).toBe('web-ok');
     expect(request?.headers.authorization).toBe(AUTH);
-    expect(request?.body).toEqual({ uuid: 'web-ok', transport: 'ws', metadata: { scenario: 'ok', to: '5001', provider_config: { voice: 'ash' } } });
+    expect(request?.body).toEqual({
+      uuid: 'web-ok',
+      transport: 'ws',
+      metadata: { scenario: 'ok', to: '5001', provider_config: { voice: 'ash' } },
+    });
     expect(warningsOf(app, 'web-ok')).toEqual([]);
   });
 
@@ -125,7 +140,10 @@ describe('per-call profiles in the running service', () => {
 
   it.each(['no-content', 'unknown-number'])('%s (204/404): the next source decides, without a warning', async (scenario) => {
     const uuid = `web-${scenario}`;
-    await expect(profiles.resolve({ uuid, transport: 'ws', metadata: { scenario } })).resolves.toMatchObject({ source: 'file', name: 'default' });
+    await expect(profiles.resolve({ uuid, transport: 'ws', metadata: { scenario } })).resolves.toMatchObject({
+      source: 'file',
+      name: 'default',
+    });
     expect(warningsOf(app, uuid)).toEqual([]);
   });
 
@@ -158,7 +176,12 @@ describe('two numbers, two agents, from each source', () => {
     { uuid: 'two-a', transport: 'ws' as const, metadata: { from: '+33611', to: '5001' } },
     { uuid: 'two-b', transport: 'ws' as const, metadata: { from: '+33622', to: '5002' } },
   ];
-  const upstreamSettings = (p: ResolvedProfile) => ({ voice: p.openai.voice, greeting: p.openai.greeting, instructions: p.instructions, tools: p.tools });
+  const upstreamSettings = (p: ResolvedProfile) => ({
+    voice: p.openai.voice,
+    greeting: p.openai.greeting,
+    instructions: p.instructions,
+    tools: p.tools,
+  });
 
   async function resolveBoth(env: Record<string, string>, withInit = (c: (typeof calls)[number]) => c.metadata as Record<string, unknown>) {
     const app = await startTestApp(env);
@@ -196,25 +219,63 @@ describe('two numbers, two agents, from each source', () => {
   it('from profile files', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'profiles-two-'));
     try {
-      await writeFile(join(dir, 'sales.yaml'), 'match: ["5001"]\nvoice: cedar\ngreeting: Sales here\ninstructions: Sell to {{caller_number}}.\ntools: [avr_transfer]\n');
-      await writeFile(join(dir, 'support.json'), JSON.stringify({ match: ['5002'], voice: 'ash', greeting: 'Support here', instructions: 'Help {{caller_number}}.', tools: ['avr_hangup'] }));
+      await writeFile(
+        join(dir, 'sales.yaml'),
+        'match: ["5001"]\nvoice: cedar\ngreeting: Sales here\ninstructions: Sell to {{caller_number}}.\ntools: [avr_transfer]\n',
+      );
+      await writeFile(
+        join(dir, 'support.json'),
+        JSON.stringify({
+          match: ['5002'],
+          voice: 'ash',
+          greeting: 'Support here',
+          instructions: 'Help {{caller_number}}.',
+          tools: ['avr_hangup'],
+        }),
+      );
       const [a, b] = await resolveBoth({ PROFILES_DIR: dir });
       expect([a.source, a.name, b.source, b.name]).toEqual(['file', 'sales', 'file', 'support']);
-      expect(upstreamSettings(a)).toEqual({ voice: 'cedar', greeting: 'Sales here', instructions: 'Sell to +33611.', tools: ['avr_transfer'] });
+      expect(upstreamSettings(a)).toEqual({
+        voice: 'cedar',
+        greeting: 'Sales here',
+        instructions: 'Sell to +33611.',
+        tools: ['avr_transfer'],
+      });
       expect(upstreamSettings(b)).toEqual({ voice: 'ash', greeting: 'Support here', instructions: 'Help +33622.', tools: ['avr_hangup'] });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
-  it("from init.provider_config, allow-listed fields only and no secrets", async () => {
+  it('from init.provider_config, allow-listed fields only and no secrets', async () => {
     const agents: Record<string, object> = {
-      '5001': { voice: 'cedar', greeting: 'Sales here', instructions: 'Sell to {{caller_number}}.', tools: ['avr_transfer'], api_key: 'sk-s3cr3t', model: 'gpt-x' },
-      '5002': { voice: 'ash', greeting: 'Support here', instructions: 'Help {{caller_number}}.', tools: ['avr_hangup'], password: 's3cr3t' },
+      '5001': {
+        voice: 'cedar',
+        greeting: 'Sales here',
+        instructions: 'Sell to {{caller_number}}.',
+        tools: ['avr_transfer'],
+        api_key: 'sk-s3cr3t',
+        model: 'gpt-x',
+      },
+      '5002': {
+        voice: 'ash',
+        greeting: 'Support here',
+        instructions: 'Help {{caller_number}}.',
+        tools: ['avr_hangup'],
+        password: 's3cr3t',
+      },
     };
-    const [a, b] = await resolveBoth({ PROVIDER_CONFIG_FIELDS: 'voice,greeting,instructions,tools' }, (c) => ({ ...c.metadata, provider_config: agents[c.metadata.to] }));
+    const [a, b] = await resolveBoth({ PROVIDER_CONFIG_FIELDS: 'voice,greeting,instructions,tools' }, (c) => ({
+      ...c.metadata,
+      provider_config: agents[c.metadata.to],
+    }));
     expect(a.source).toBe('provider_config');
-    expect(upstreamSettings(a)).toEqual({ voice: 'cedar', greeting: 'Sales here', instructions: 'Sell to +33611.', tools: ['avr_transfer'] });
+    expect(upstreamSettings(a)).toEqual({
+      voice: 'cedar',
+      greeting: 'Sales here',
+      instructions: 'Sell to +33611.',
+      tools: ['avr_transfer'],
+    });
     expect(upstreamSettings(b)).toEqual({ voice: 'ash', greeting: 'Support here', instructions: 'Help +33622.', tools: ['avr_hangup'] });
     expect(a.openai.model).toBe('gpt-realtime-2.1');
     expect(JSON.stringify([a, b])).not.toMatch(/s3cr3t/);

@@ -104,14 +104,19 @@ describe('tools over a WebSocket call', () => {
     const before = amiRequests.length;
     const { callId } = await upstream.toolCall('avr_transfer', { transfer_extension: '600' });
     const output = await outputFor(upstream, callId);
-    expect(amiRequests[before]).toEqual({ path: '/transfer', body: { uuid: 'tools-transfer', exten: '600', context: 'demo', priority: 1 } });
+    expect(amiRequests[before]).toEqual({
+      path: '/transfer',
+      body: { uuid: 'tools-transfer', exten: '600', context: 'demo', priority: 1 },
+    });
     expect(output.item.output).toBe('Transfer to 600 started');
     await new Promise((r) => setTimeout(r, 200));
     expect(upstream.count('response.create')).toBe(0);
     client.close();
     await client.closed;
     await waitUntil(() => app.logs.some((l) => l.uuid === 'tools-transfer' && String(l.msg).startsWith('call ended')));
-    expect(app.logs.find((l) => l.uuid === 'tools-transfer' && String(l.msg).startsWith('call ended'))).toMatchObject({ outcome: 'transferred' });
+    expect(app.logs.find((l) => l.uuid === 'tools-transfer' && String(l.msg).startsWith('call ended'))).toMatchObject({
+      outcome: 'transferred',
+    });
   });
 
   it("hangs up only after the agent's goodbye has played, and records the outcome", async () => {
@@ -131,7 +136,9 @@ describe('tools over a WebSocket call', () => {
     expect(upstream.count('response.create')).toBe(0);
     client.close();
     await waitUntil(() => app.logs.some((l) => l.uuid === 'tools-hangup' && String(l.msg).startsWith('call ended')));
-    expect(app.logs.find((l) => l.uuid === 'tools-hangup' && String(l.msg).startsWith('call ended'))).toMatchObject({ outcome: 'hangup_tool' });
+    expect(app.logs.find((l) => l.uuid === 'tools-hangup' && String(l.msg).startsWith('call ended'))).toMatchObject({
+      outcome: 'hangup_tool',
+    });
   });
 
   it('tells the model when the AMI service fails, so it can recover out loud', async () => {
@@ -162,7 +169,10 @@ describe('tools over a WebSocket call', () => {
 describe('a broken tool file', () => {
   it('stops start-up with the file named', () => {
     const dir = mkdtempSync(join(tmpdir(), 'avr-bad-tools-'));
-    writeFileSync(join(dir, 'no_handler.cjs'), `module.exports = { name: 'no_handler', description: 'x', input_schema: { type: 'object' } };`);
+    writeFileSync(
+      join(dir, 'no_handler.cjs'),
+      `module.exports = { name: 'no_handler', description: 'x', input_schema: { type: 'object' } };`,
+    );
     const res = spawnSync(process.execPath, ['dist/main.js'], {
       env: { PATH: process.env.PATH ?? '', PORT: '0', OPENAI_REALTIME_URL: 'simulator', TOOLS_DIR: dir },
       encoding: 'utf8',

@@ -55,7 +55,12 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
       };`,
     );
     fake = await fakes.start();
-    app = await startTestApp({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-protocol', TOOLS_DIR: toolsDir, UPSTREAM_RECONNECT_BASE_MS: '20' });
+    app = await startTestApp({
+      OPENAI_REALTIME_URL: fake.url,
+      OPENAI_API_KEY: 'sk-protocol',
+      TOOLS_DIR: toolsDir,
+      UPSTREAM_RECONNECT_BASE_MS: '20',
+    });
   });
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
@@ -73,7 +78,12 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
     return opened;
   }
 
-  const booked = (uuid: string) => (existsSync(bookings) ? readFileSync(bookings, 'utf8').split('\n').filter((l) => l.startsWith(`${uuid} `)) : []);
+  const booked = (uuid: string) =>
+    existsSync(bookings)
+      ? readFileSync(bookings, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith(`${uuid} `))
+      : [];
 
   async function errorsCounted(code: string): Promise<number> {
     const text = await (await fetch(`${app.httpUrl}/metrics`)).text();
@@ -93,14 +103,24 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
       upstream.send({
         type: 'error',
         event_id: newId('event'),
-        error: { type: 'invalid_request_error', code: 'unknown_parameter', message: "Unknown parameter: 'session.temperature'.", param: 'session.temperature', event_id: update.event_id },
+        error: {
+          type: 'invalid_request_error',
+          code: 'unknown_parameter',
+          message: "Unknown parameter: 'session.temperature'.",
+          param: 'session.temperature',
+          event_id: update.event_id,
+        },
       });
       const closed = await client.closed;
       expect(closed.code).toBe(1011);
       expect(own.upgrades).toHaveLength(1);
       const line = ownApp.logs.find((l) => l.uuid === 'refused-config' && l.level === 'error');
-      expect(line?.msg).toMatch(/^upstream connect failed: upstream refused the session configuration \(unknown_parameter\): Unknown parameter: 'session.temperature'/);
-      expect(ownApp.logs.find((l) => l.uuid === 'refused-config' && String(l.msg).startsWith('call ended'))).toMatchObject({ outcome: 'upstream_failed' });
+      expect(line?.msg).toMatch(
+        /^upstream connect failed: upstream refused the session configuration \(unknown_parameter\): Unknown parameter: 'session.temperature'/,
+      );
+      expect(ownApp.logs.find((l) => l.uuid === 'refused-config' && String(l.msg).startsWith('call ended'))).toMatchObject({
+        outcome: 'upstream_failed',
+      });
       // The caller never talked to an unconfigured model.
       expect(upstream.count('input_audio_buffer.append')).toBe(0);
     } finally {
@@ -134,7 +154,9 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
   it('two function calls in one response: both outputs, then exactly one response.create after response.done', async () => {
     const { upstream } = await call('two-tools');
     const responseId = newId('resp');
-    const items = ['19:00', '21:00'].map((time) => functionCallItem(newId('item'), newId('call'), 'book_table', JSON.stringify({ time }), 'completed'));
+    const items = ['19:00', '21:00'].map((time) =>
+      functionCallItem(newId('item'), newId('call'), 'book_table', JSON.stringify({ time }), 'completed'),
+    );
     upstream.send(responseCreated(realtimeResponse({ id: responseId, status: 'in_progress' })));
     items.forEach((item, i) => upstream.send(outputItemDone(responseId, i, item)));
     // The response is still open: no response.create may go while it is (active-response refusal).
@@ -223,7 +245,9 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
     upstream.send(responseDone(failed));
     const closed = await client.closed;
     expect(closed.code).toBe(1011);
-    expect(app.logs.find((l) => l.uuid === 'failed-quota' && String(l.msg).startsWith('call ended'))).toMatchObject({ outcome: 'upstream_failed' });
+    expect(app.logs.find((l) => l.uuid === 'failed-quota' && String(l.msg).startsWith('call ended'))).toMatchObject({
+      outcome: 'upstream_failed',
+    });
   });
 
   it('a failed caller transcription is logged and counted, and the call goes on', async () => {
@@ -236,7 +260,9 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
       content_index: 0,
       error: { type: 'transcription_error', code: 'audio_unintelligible', message: 'Audio could not be transcribed.' },
     });
-    await waitUntil(() => app.logs.some((l) => l.uuid === 'transcription-failed' && /caller audio was not transcribed/.test(String(l.msg))));
+    await waitUntil(() =>
+      app.logs.some((l) => l.uuid === 'transcription-failed' && /caller audio was not transcribed/.test(String(l.msg))),
+    );
     expect((await errorsCounted('transcription_failed')) - before).toBe(1);
     expect(client.count('error')).toBe(0);
   });

@@ -93,14 +93,22 @@ describe('WebSocket calls', () => {
     const expected = Buffer.concat([down.process(sent.audio), down.flush()]);
     expect(bytes.subarray(0, expected.length).equals(expected)).toBe(true);
     expect(bytes.subarray(expected.length).every((b) => b === 0)).toBe(true);
-    expect(client.messages.find((m) => m.type === 'transcript')).toEqual({ type: 'transcript', role: 'agent', text: 'Hello, how can I help?' });
+    expect(client.messages.find((m) => m.type === 'transcript')).toEqual({
+      type: 'transcript',
+      role: 'agent',
+      text: 'Hello, how can I help?',
+    });
   });
 
   it('forwards the caller transcript', async () => {
     const { client, upstream } = await call('call-user-transcript');
     upstream.userTranscript('I would like to book a table.');
     await client.until(() => client.count('transcript') === 1);
-    expect(client.messages.find((m) => m.type === 'transcript')).toEqual({ type: 'transcript', role: 'user', text: 'I would like to book a table.' });
+    expect(client.messages.find((m) => m.type === 'transcript')).toEqual({
+      type: 'transcript',
+      role: 'user',
+      text: 'I would like to book a table.',
+    });
   });
 
   it('on barge-in tells the client, stops the agent audio and truncates upstream (the server cancels by itself)', async () => {
@@ -127,7 +135,11 @@ describe('WebSocket calls', () => {
     const { client, upstream } = await call('call-dtmf');
     client.send({ type: 'dtmf_digit', digit: '5' });
     const item = await upstream.waitFor('conversation.item.create');
-    expect(item.item).toEqual({ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'The caller pressed 5 on the keypad.' }] });
+    expect(item.item).toEqual({
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: 'The caller pressed 5 on the keypad.' }],
+    });
     await upstream.waitFor('response.create');
   });
 
@@ -157,7 +169,9 @@ describe('WebSocket calls', () => {
   it('keeps the call going after a non-fatal upstream error event, logged and not sent to the client (AVR core would end the call)', async () => {
     const { client, upstream } = await call('call-error-event');
     upstream.error('invalid_value', 'Invalid value for voice.');
-    await waitUntil(() => app.logs.some((l) => l.uuid === 'call-error-event' && /^upstream error: Invalid value for voice\./.test(String(l.msg))));
+    await waitUntil(() =>
+      app.logs.some((l) => l.uuid === 'call-error-event' && /^upstream error: Invalid value for voice\./.test(String(l.msg))),
+    );
     await upstream.sendResponse({ audioMs: 200 });
     await client.until(() => client.count('audio') >= 10, 5000, 'audio after the error');
     expect(client.count('error')).toBe(0);
@@ -177,7 +191,12 @@ describe('WebSocket calls', () => {
     expect(closed.code).toBe(1011);
     // One try at once and three retries with back-off (UPSTREAM_RECONNECT_ATTEMPTS=3), then the call ends.
     expect(fake.upgrades.length - upgradesBefore).toBe(4);
-    expect(a.client.messages.filter((m) => m.type === 'error').map((m) => m.message).join(' ')).toMatch(/HTTP 503/);
+    expect(
+      a.client.messages
+        .filter((m) => m.type === 'error')
+        .map((m) => m.message)
+        .join(' '),
+    ).toMatch(/HTTP 503/);
     await b.upstream.sendResponse({ audioMs: 400 });
     await b.client.until(() => b.client.agentAudio().bytes.length >= 6400, 5000, 'the other call still answered');
     expect(b.client.ws.readyState).toBe(b.client.ws.OPEN);

@@ -31,7 +31,10 @@ port.on('message', (msg: ToFleet) => {
       // The histogram counts the sampling interval itself; what is beyond it is delay.
       const beyond = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
       return post(
-        { type: 'marked-end', stats: { sendLateness, loopDelayP99Ms: beyond(loopDelay.percentile(99)), loopDelayMaxMs: beyond(loopDelay.max) } },
+        {
+          type: 'marked-end',
+          stats: { sendLateness, loopDelayP99Ms: beyond(loopDelay.percentile(99)), loopDelayMaxMs: beyond(loopDelay.max) },
+        },
         [sendLateness.buffer],
       );
     }
@@ -59,7 +62,10 @@ async function hangUp(): Promise<void> {
     framesSent: c.framesSent,
     framesSkipped: c.framesSkipped,
   }));
-  post({ type: 'hung-up', calls: results }, results.map((r) => r.frameTimes.buffer as ArrayBuffer));
+  post(
+    { type: 'hung-up', calls: results },
+    results.map((r) => r.frameTimes.buffer as ArrayBuffer),
+  );
 }
 
 post({ type: 'started', t0: clock.start() });

@@ -71,7 +71,15 @@ export function traceFrames(
   from: number,
   to: number,
 ): CallFrameResult {
-  const result: CallFrameResult = { expected: 0, received: frameTimes.length, latencies: [], impossible: 0, cancelled: 0, unfinished: 0, extra: 0 };
+  const result: CallFrameResult = {
+    expected: 0,
+    received: frameTimes.length,
+    latencies: [],
+    impossible: 0,
+    cancelled: 0,
+    unfinished: 0,
+    extra: 0,
+  };
   let f = 0;
   for (const r of responses) {
     const n = r.cumulative.length ? r.cumulative[r.cumulative.length - 1] : 0;
@@ -98,7 +106,10 @@ export function traceFrames(
       const latency = at - sentAt;
       if (latency < 0) {
         result.impossible++;
-        if (process.env.LOAD_BENCH_DEBUG) console.error(`frame ${k}/${expected} of response ${responses.indexOf(r)} (n=${n}, need=${need}, deltas=${r.cumulative.length}): ${latency.toFixed(2)} ms`);
+        if (process.env.LOAD_BENCH_DEBUG)
+          console.error(
+            `frame ${k}/${expected} of response ${responses.indexOf(r)} (n=${n}, need=${need}, deltas=${r.cumulative.length}): ${latency.toFixed(2)} ms`,
+          );
       }
       if (at >= from && at <= to) {
         result.latencies.push(latency);

@@ -57,7 +57,12 @@ function area(url: string, name: string): string {
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   }
   const dist = url.lastIndexOf('/dist/');
-  if (dist >= 0) return url.slice(dist + 1).split('/').slice(0, 2).join('/');
+  if (dist >= 0)
+    return url
+      .slice(dist + 1)
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   return url;
 }
 

@@ -41,9 +41,11 @@ export function formatRun(r: RunResult): string {
     const p = r.profile;
     lines.push(`service CPU profile (window, ${fmt(p.sampledMs, 0)} ms sampled; ${p.file})`);
     lines.push('  by area:');
-    for (const a of p.byArea.slice(0, 12)) lines.push(`    ${fmt(a.share * 100, 1).padStart(5)} %  ${fmt(a.selfMs, 0).padStart(6)} ms  ${a.name}`);
+    for (const a of p.byArea.slice(0, 12))
+      lines.push(`    ${fmt(a.share * 100, 1).padStart(5)} %  ${fmt(a.selfMs, 0).padStart(6)} ms  ${a.name}`);
     lines.push('  hottest functions (self time):');
-    for (const h of p.top) lines.push(`    ${fmt(h.share * 100, 1).padStart(5)} %  ${fmt(h.selfMs, 0).padStart(6)} ms  ${h.name}  ${h.where}`);
+    for (const h of p.top)
+      lines.push(`    ${fmt(h.share * 100, 1).padStart(5)} %  ${fmt(h.selfMs, 0).padStart(6)} ms  ${h.name}  ${h.where}`);
   }
   return lines.join('\n');
 }
@@ -87,7 +89,9 @@ export function formatTable(results: RunResult[]): string {
     String(r.frames.lost),
     String(r.frames.malformed),
     String(
-      Object.values(r.clientErrors).reduce((a, b) => a + b, 0) + Object.values(r.upstreamErrors).reduce((a, b) => a + b, 0) + r.closedByService,
+      Object.values(r.clientErrors).reduce((a, b) => a + b, 0) +
+        Object.values(r.upstreamErrors).reduce((a, b) => a + b, 0) +
+        r.closedByService,
     ),
     fmt(r.benchCpuPercent, 0),
     fmt(r.otherBusyCores, 2),

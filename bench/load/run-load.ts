@@ -101,7 +101,9 @@ export async function runLoad(opts: LoadOptions, calls: number, progress: (line:
   const liveLog = live ? new LiveUpstreamLog(opts.format) : undefined;
   const realtimeLog = live ? undefined : new UpstreamLog(opts.format);
   const log: { calls: ReadonlyMap<string, UpstreamCall> } = liveLog ?? realtimeLog!;
-  const simulator = liveLog ? new LiveSimulator({ realTimePacing: true, onServerEvent: liveLog.observer }) : new RealtimeSimulator({ realTimePacing: true, onServerEvent: realtimeLog!.observer });
+  const simulator = liveLog
+    ? new LiveSimulator({ realTimePacing: true, onServerEvent: liveLog.observer })
+    : new RealtimeSimulator({ realTimePacing: true, onServerEvent: realtimeLog!.observer });
   const instructions = new InstructionsServer();
   const simulatorUrl = await simulator.start();
   const instructionsUrl = await instructions.start();

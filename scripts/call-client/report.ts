@@ -46,7 +46,8 @@ export function formatSummary(summary: CallSummary): string[] {
     const answer = turn.latencyMs === null ? 'no answer' : `${Math.round(turn.latencyMs)} ms`;
     lines.push(`latency turn ${i + 1} (caller stops at ${seconds(turn.speechEndMs)}): ${answer}`);
   });
-  if (summary.closeCode !== undefined) lines.push(`close code: ${summary.closeCode}${summary.closeReason ? ` (${summary.closeReason})` : ''}`);
+  if (summary.closeCode !== undefined)
+    lines.push(`close code: ${summary.closeCode}${summary.closeReason ? ` (${summary.closeReason})` : ''}`);
   if (summary.httpStatus !== undefined) lines.push(`HTTP status: ${summary.httpStatus}`);
   lines.push(summary.errors.length === 0 ? 'errors: none' : `errors: ${summary.errors.length}`);
   for (const error of summary.errors) lines.push(`  - ${error}`);

@@ -8,7 +8,8 @@ export const SAMPLE_PROFILES: Record<string, object> = {
     version: '1',
     voice: 'cedar',
     greeting: 'Thank you for calling Acme sales. How can I help?',
-    instructions: 'You are the sales agent of Acme. The caller is {{caller_number}}; today is {{today}}. Offer a transfer to a person when asked.',
+    instructions:
+      'You are the sales agent of Acme. The caller is {{caller_number}}; today is {{today}}. Offer a transfer to a person when asked.',
     tools: ['avr_transfer'],
   },
   '5002': {
@@ -55,7 +56,8 @@ export async function startProfileService(options: ProfileServiceOptions): Promi
         res.end(body ? JSON.stringify(body) : undefined);
       };
       if (req.method !== 'POST') return answer(405, { error: 'POST only' });
-      if (options.authHeader !== undefined && req.headers.authorization !== options.authHeader) return answer(401, { error: 'unauthorised' });
+      if (options.authHeader !== undefined && req.headers.authorization !== options.authHeader)
+        return answer(401, { error: 'unauthorised' });
       let body: ProfileRequest['body'];
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ProfileRequest['body'];

@@ -78,7 +78,9 @@ class ProxiedSession {
       this.close(1000, 'dropped');
     } else if (Math.random() < r.expire) {
       this.tally.fault('session_expired');
-      this.service.send(JSON.stringify(errorEvent({ code: 'session_expired', message: 'Your session hit the maximum duration of 60 minutes.' })));
+      this.service.send(
+        JSON.stringify(errorEvent({ code: 'session_expired', message: 'Your session hit the maximum duration of 60 minutes.' })),
+      );
       this.service.close(1000, 'session expired');
       this.close(1000, 'expired');
     } else if (Math.random() < r.malformed) {

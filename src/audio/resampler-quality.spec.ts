@@ -2,16 +2,7 @@ import { Downsampler } from './downsampler.js';
 import { GROUP_DELAY } from './third-band-filter.js';
 import { Upsampler } from './upsampler.js';
 import { expectAtLeast, expectAtMost, highest, lowest, type Measurement } from './testing/figures.js';
-import {
-  bandPower,
-  binPower,
-  db,
-  fromBytes,
-  meanSquare,
-  tone,
-  toneAmplitude,
-  toBytes,
-} from './testing/signals.js';
+import { bandPower, binPower, db, fromBytes, meanSquare, tone, toneAmplitude, toBytes } from './testing/signals.js';
 
 // Quality measured on synthetic tones. Each DFT spans a whole number of periods (10 Hz bins:
 // 800 samples at 8 kHz, 2400 at 24 kHz), taken after the filter has settled.

@@ -28,7 +28,7 @@ function testSignal(samples: number, seed: number): Buffer {
 function randomChunks(bytes: Buffer, seed: number, maxChunk: number): Uint8Array[] {
   const rnd = seededRandom(seed);
   const chunks: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const len = Math.min(bytes.length - at, Math.floor(rnd() * (maxChunk + 1)));
     const offset = Math.floor(rnd() * 4);
     const backing = new Uint8Array(len + offset);

@@ -15,7 +15,13 @@ describe('AgentAudioPath', () => {
   function path() {
     const frames: Buffer[] = [];
     const started: string[] = [];
-    const agent = new AgentAudioPath('pcm16', new Downsampler(), new Framer(), (f) => frames.push(f), (id) => started.push(id));
+    const agent = new AgentAudioPath(
+      'pcm16',
+      new Downsampler(),
+      new Framer(),
+      (f) => frames.push(f),
+      (id) => started.push(id),
+    );
     return { agent, frames, started };
   }
 

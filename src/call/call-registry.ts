@@ -65,7 +65,8 @@ export class CallRegistry implements BeforeApplicationShutdown {
     const admission = this.admit();
     if (!admission.ok) return admission;
     const max = this.config.server.maxPendingConnections;
-    if (this.pending.size >= max) return { ok: false, reason: 'too_many_pending', message: `too many connections waiting for init (${max})` };
+    if (this.pending.size >= max)
+      return { ok: false, reason: 'too_many_pending', message: `too many connections waiting for init (${max})` };
     return { ok: true };
   }
 

@@ -76,7 +76,10 @@ describe('CallSession over a fake UpstreamSession', () => {
     h.call.dtmf('8');
     second.confirm();
     await jest.advanceTimersByTimeAsync(0);
-    expect(second.verbs('addUserText').map((c) => c.args[0])).toEqual(['The caller pressed 7 on the keypad.', 'The caller pressed 8 on the keypad.']);
+    expect(second.verbs('addUserText').map((c) => c.args[0])).toEqual([
+      'The caller pressed 7 on the keypad.',
+      'The caller pressed 8 on the keypad.',
+    ]);
     expect(first.verbs('addUserText')).toHaveLength(1);
     h.call.end({ outcome: 'caller_hung_up', reason: 'test' });
   });

@@ -108,8 +108,12 @@ export class CallSession implements LiveCall {
     this.countFrameOut = deps.metrics.frames.labels('out', info.transport);
     this.latency = new TurnLatency(deps.metrics);
     const pcm = openai.audioFormat === 'pcm16';
-    this.caller = new CallerAudioPath(openai.audioFormat, pcm ? deps.audio.createUpsampler() : undefined, audio.prebufferMs, audio.appendBatchMs, (keptMs) =>
-      this.log.warn({ keptMs }, 'upstream not ready: dropping the oldest caller audio beyond the prebuffer'),
+    this.caller = new CallerAudioPath(
+      openai.audioFormat,
+      pcm ? deps.audio.createUpsampler() : undefined,
+      audio.prebufferMs,
+      audio.appendBatchMs,
+      (keptMs) => this.log.warn({ keptMs }, 'upstream not ready: dropping the oldest caller audio beyond the prebuffer'),
     );
     this.agent = new AgentAudioPath(
       openai.audioFormat,
@@ -118,7 +122,9 @@ export class CallSession implements LiveCall {
       (f) => this.sendFrame(f),
       (itemId) => this.conversation.itemStarted(itemId),
     );
-    const upstreams = { create: (logger: Logger, listener: UpstreamListener) => deps.upstreams.create(logger, listener, this.profile?.upstream()) };
+    const upstreams = {
+      create: (logger: Logger, listener: UpstreamListener) => deps.upstreams.create(logger, listener, this.profile?.upstream()),
+    };
     this.link = new UpstreamLink(upstreams, this.log, deps.metrics, continuity, this.abort.signal, {
       settings: (cause) => this.sessionSettings(cause),
       event: (ev) => this.onUpstreamEvent(ev),
@@ -140,7 +146,17 @@ export class CallSession implements LiveCall {
       sessionOver: () => this.link.replaceSafely('expired'),
     });
     this.toolCalls = new ToolCalls(
-      { allowedTools: () => this.profile?.allowedTools(), uuid: this.uuid, metadata: info.metadata, log: this.log, tools: deps.tools, runner: deps.toolRunner, metrics: deps.metrics, conversation: this.conversation, callControlWaitMs: tools.callControlWaitMs },
+      {
+        allowedTools: () => this.profile?.allowedTools(),
+        uuid: this.uuid,
+        metadata: info.metadata,
+        log: this.log,
+        tools: deps.tools,
+        runner: deps.toolRunner,
+        metrics: deps.metrics,
+        conversation: this.conversation,
+        callControlWaitMs: tools.callControlWaitMs,
+      },
       {
         output: (callId, output) => this.link.session?.toolResult(callId, output),
         respond: () => this.respond(),
@@ -214,7 +230,12 @@ export class CallSession implements LiveCall {
   /** The caller's side went away. */
   hangUp(): void {
     const outcome = this.controlOutcome ?? 'caller_hung_up';
-    const reason = outcome === 'hangup_tool' ? 'agent hung up (avr_hangup)' : outcome === 'transferred' ? 'call transferred (avr_transfer)' : 'caller hung up';
+    const reason =
+      outcome === 'hangup_tool'
+        ? 'agent hung up (avr_hangup)'
+        : outcome === 'transferred'
+          ? 'call transferred (avr_transfer)'
+          : 'caller hung up';
     this.end({ outcome, reason });
   }
 
@@ -281,11 +302,17 @@ export class CallSession implements LiveCall {
     const profile = this.profile!;
     await profile.ready;
     if (cause === undefined) this.instructions = profile.instructions(await this.firstInstructions!);
-    else if (continuity.reresolveInstructions) this.instructions = profile.instructions(await this.deps.instructions.resolve(this.uuid, this.log));
+    else if (continuity.reresolveInstructions)
+      this.instructions = profile.instructions(await this.deps.instructions.resolve(this.uuid, this.log));
     const replay = cause === undefined ? [] : this.conversation.replay(continuity.replayBudgetChars);
     this.itemsReplayed = replay.length;
     const call = profile.upstream();
-    return { instructions: this.instructions.text, tools: profile.offered(upstreamTools(this.deps.tools)), replay, ...(call ? { call } : {}) };
+    return {
+      instructions: this.instructions.text,
+      tools: profile.offered(upstreamTools(this.deps.tools)),
+      replay,
+      ...(call ? { call } : {}),
+    };
   }
 
   private onUpstreamReady(cause: SwitchCause | undefined, gapMs: number): void {
@@ -296,12 +323,25 @@ export class CallSession implements LiveCall {
       this.deps.metrics.instructionSources.labels(this.instructions.source).inc();
       const { source: instructionsSource, text } = this.instructions;
       const profile = this.profile?.label;
-      this.log.info({ profile: profile?.name, profileSource: profile?.source, instructionsSource, instructionsChars: text.length, connectMs: Date.now() - this.startedAt, keptBytes: this.caller.keptBytes }, 'upstream session configured');
+      this.log.info(
+        {
+          profile: profile?.name,
+          profileSource: profile?.source,
+          instructionsSource,
+          instructionsChars: text.length,
+          connectMs: Date.now() - this.startedAt,
+          keptBytes: this.caller.keptBytes,
+        },
+        'upstream session configured',
+      );
       this.sink.ready?.();
       this.guards.start(this.profile?.guards);
     } else {
       const { reconnects } = this.link;
-      this.log.info({ cause, gapMs, itemsReplayed: this.itemsReplayed, keptBytes: this.caller.keptBytes, reconnects }, 'upstream session replaced');
+      this.log.info(
+        { cause, gapMs, itemsReplayed: this.itemsReplayed, keptBytes: this.caller.keptBytes, reconnects },
+        'upstream session replaced',
+      );
     }
     for (const digit of this.pendingDtmf.splice(0)) this.sendDtmf(digit);
     const greeting = (this.profile?.openai ?? this.deps.config.openai).greeting;

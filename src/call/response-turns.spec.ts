@@ -5,7 +5,10 @@ describe('ResponseTurns', () => {
   function turns(canAsk = () => true) {
     const asked: ResponseRequest[] = [];
     const states: Array<[TurnState, TurnState]> = [];
-    const t = new ResponseTurns({ ask: (r) => (canAsk() ? (asked.push(r), true) : false), stateChanged: (from, to) => states.push([from, to]) });
+    const t = new ResponseTurns({
+      ask: (r) => (canAsk() ? (asked.push(r), true) : false),
+      stateChanged: (from, to) => states.push([from, to]),
+    });
     return { t, asked, states };
   }
 

@@ -7,7 +7,9 @@ import type { Conversation } from './conversation.js';
 
 /** The offered function tools, in the seam's form. */
 export function upstreamTools(tools: ToolRegistry): UpstreamTool[] {
-  return tools.definitions().map((t) => ({ name: t.name ?? '', description: t.description ?? '', parameters: isRecord(t.parameters) ? t.parameters : {} }));
+  return tools
+    .definitions()
+    .map((t) => ({ name: t.name ?? '', description: t.description ?? '', parameters: isRecord(t.parameters) ? t.parameters : {} }));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -96,13 +98,20 @@ export class ToolCalls {
     if (this.signal.aborted) return undefined;
     const allowed = this.deps.allowedTools?.();
     this.listener.working(true);
-    const result = await runner.run({ uuid, name, rawArguments, metadata, logger: log, ...(allowed ? { allowed } : {}) }).finally(() => this.listener.working(false));
+    const result = await runner
+      .run({ uuid, name, rawArguments, metadata, logger: log, ...(allowed ? { allowed } : {}) })
+      .finally(() => this.listener.working(false));
     metrics.toolCalls.labels(tools.get(name) ? name : 'other', result.ok ? 'ok' : 'error').inc();
     conversation.add({
       role: 'tool',
       text: `${name} -> ${result.output}`,
       at: Date.now(),
-      tool: { name, arguments: result.arguments, durationMs: result.durationMs, ...(result.ok ? { result: result.output } : { error: result.error }) },
+      tool: {
+        name,
+        arguments: result.arguments,
+        durationMs: result.durationMs,
+        ...(result.ok ? { result: result.output } : { error: result.error }),
+      },
     });
     if (this.signal.aborted) return undefined;
     this.listener.output(callId, result.output);

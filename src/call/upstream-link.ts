@@ -166,10 +166,16 @@ export class UpstreamLink {
       this.metrics.upstreamErrors.labels(failure.label).inc();
       if (!failure.retryable || this.streak >= limit) break;
       // At info: the fault is told once, at error, if the retries do not heal it.
-      this.log.info({ attempt, of: limit, kind: failure.kind, status: failure.status }, `upstream connect attempt failed, retrying: ${failure.message}`);
+      this.log.info(
+        { attempt, of: limit, kind: failure.kind, status: failure.status },
+        `upstream connect attempt failed, retrying: ${failure.message}`,
+      );
     }
     const message = failure?.message ?? `no upstream session lasted ${STABLE_SESSION_MS} ms in ${this.streak} connects`;
-    this.log.error({ cause: cause ?? 'start', attempts: this.streak, kind: failure?.kind, code: failure?.code }, `upstream connect failed: ${message}`);
+    this.log.error(
+      { cause: cause ?? 'start', attempts: this.streak, kind: failure?.kind, code: failure?.code },
+      `upstream connect failed: ${message}`,
+    );
     this.fail(message, message);
     return false;
   }

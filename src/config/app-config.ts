@@ -176,13 +176,45 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     maxMessageBytes: r.int('MAX_MESSAGE_BYTES', 262144, 1024, 16777216, 'Largest WebSocket message accepted from AVR core'),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 300000, 0, 86400000, 'On SIGTERM, how long live calls may go on before they are closed'),
     authToken: r.optionalString('AUTH_TOKEN', 'When set, calls must present it (?token= or Authorization: Bearer)', { secret: true }),
-    metricsAuthToken: r.optionalString('METRICS_AUTH_TOKEN', 'When set, GET /metrics requires Authorization: Bearer <it>', { secret: true }),
+    metricsAuthToken: r.optionalString('METRICS_AUTH_TOKEN', 'When set, GET /metrics requires Authorization: Bearer <it>', {
+      secret: true,
+    }),
     initTimeoutMs: r.int('INIT_TIMEOUT_MS', 5000, 100, 120000, 'A WebSocket that sends no init within this is closed (1008)'),
-    maxPendingConnections: r.int('MAX_PENDING_CONNECTIONS', 200, 1, 100000, 'WebSockets open without init at once (also counted against MAX_CONCURRENT_CALLS); more are closed 1013'),
-    clientIdleMs: r.int('CLIENT_IDLE_MS', 15000, 0, 3600000, 'A WebSocket call with no caller audio this long (from init on) is ended; 0: never'),
-    clientResumeMs: r.int('CLIENT_RESUME_MS', 1500, 0, 60000, 'A WebSocket closed other than with 1000 leaves its call alive this long; an init with its uuid re-attaches; 0: never'),
-    failedCallHoldMs: r.int('FAILED_CALL_HOLD_MS', 30000, 0, 600000, 'After a call ends in failure, a new init (or X-UUID POST) with its uuid is held this long: no new upstream session, audio discarded; 0: off'),
-    maxMessagesPerSecond: r.int('MAX_MESSAGES_PER_SECOND', 500, 60, 1000000, 'Messages per second one WebSocket may send (AVR core sends 50) before it is closed (1008)'),
+    maxPendingConnections: r.int(
+      'MAX_PENDING_CONNECTIONS',
+      200,
+      1,
+      100000,
+      'WebSockets open without init at once (also counted against MAX_CONCURRENT_CALLS); more are closed 1013',
+    ),
+    clientIdleMs: r.int(
+      'CLIENT_IDLE_MS',
+      15000,
+      0,
+      3600000,
+      'A WebSocket call with no caller audio this long (from init on) is ended; 0: never',
+    ),
+    clientResumeMs: r.int(
+      'CLIENT_RESUME_MS',
+      1500,
+      0,
+      60000,
+      'A WebSocket closed other than with 1000 leaves its call alive this long; an init with its uuid re-attaches; 0: never',
+    ),
+    failedCallHoldMs: r.int(
+      'FAILED_CALL_HOLD_MS',
+      30000,
+      0,
+      600000,
+      'After a call ends in failure, a new init (or X-UUID POST) with its uuid is held this long: no new upstream session, audio discarded; 0: off',
+    ),
+    maxMessagesPerSecond: r.int(
+      'MAX_MESSAGES_PER_SECOND',
+      500,
+      60,
+      1000000,
+      'Messages per second one WebSocket may send (AVR core sends 50) before it is closed (1008)',
+    ),
   };
 
   const realtimeUrl = r.url(
@@ -194,25 +226,52 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
   );
   const maxTokensRaw = r.string('OPENAI_MAX_TOKENS', 'inf', 'Max output tokens per response: an integer 1-4096 or inf');
   const parsedMaxTokens = parseMaxTokens(maxTokensRaw);
-  if (parsedMaxTokens === undefined) r.problem(`OPENAI_MAX_TOKENS=${maxTokensRaw}: not a valid token limit (integer 1 to ${MAX_OUTPUT_TOKENS}, or inf)`);
+  if (parsedMaxTokens === undefined)
+    r.problem(`OPENAI_MAX_TOKENS=${maxTokensRaw}: not a valid token limit (integer 1 to ${MAX_OUTPUT_TOKENS}, or inf)`);
   const maxTokens = parsedMaxTokens ?? 'inf';
   const openai: AppConfig['openai'] = {
-    apiKey: r.optionalString('OPENAI_API_KEY', 'OpenAI (or Azure) API key; required unless OPENAI_REALTIME_URL=simulator', { secret: true }),
+    apiKey: r.optionalString('OPENAI_API_KEY', 'OpenAI (or Azure) API key; required unless OPENAI_REALTIME_URL=simulator', {
+      secret: true,
+    }),
     realtimeUrl,
-    model: r.string('OPENAI_MODEL', 'gpt-realtime-2.1', 'Realtime or GPT-Live model (Azure: the deployment name); unset with OPENAI_INTERFACE=live: gpt-live-1'),
+    model: r.string(
+      'OPENAI_MODEL',
+      'gpt-realtime-2.1',
+      'Realtime or GPT-Live model (Azure: the deployment name); unset with OPENAI_INTERFACE=live: gpt-live-1',
+    ),
     voice: r.string('OPENAI_VOICE', 'marin', 'Agent voice'),
     language: r.optionalString('OPENAI_LANGUAGE', 'Caller language for transcription (ISO 639-1, e.g. en); unset: detected'),
-    temperature: r.number('OPENAI_TEMPERATURE', 0.8, 0.6, 1.2, 'Accepted so old env files keep working; has no effect (the GA server refuses a temperature, start-up warns)'),
-    reasoningEffort: r.oneOf('OPENAI_REASONING_EFFORT', 'low', REASONING_EFFORTS, 'Reasoning effort for the reasoning models (gpt-realtime-2*)'),
+    temperature: r.number(
+      'OPENAI_TEMPERATURE',
+      0.8,
+      0.6,
+      1.2,
+      'Accepted so old env files keep working; has no effect (the GA server refuses a temperature, start-up warns)',
+    ),
+    reasoningEffort: r.oneOf(
+      'OPENAI_REASONING_EFFORT',
+      'low',
+      REASONING_EFFORTS,
+      'Reasoning effort for the reasoning models (gpt-realtime-2*)',
+    ),
     maxTokens,
-    transcriptionModel: r.string('OPENAI_TRANSCRIPTION_MODEL', 'gpt-realtime-whisper', 'Model transcribing the caller (default: a current model; gpt-4o-mini-transcribe and gpt-4o-transcribe shut down on 2027-02-26)'),
+    transcriptionModel: r.string(
+      'OPENAI_TRANSCRIPTION_MODEL',
+      'gpt-realtime-whisper',
+      'Model transcribing the caller (default: a current model; gpt-4o-mini-transcribe and gpt-4o-transcribe shut down on 2027-02-26)',
+    ),
     turnDetection: r.oneOf('OPENAI_TURN_DETECTION', 'server_vad', TURN_DETECTIONS, 'Turn detection of the upstream'),
     eagerness: r.oneOf('OPENAI_TURN_DETECTION_EAGERNESS', 'auto', EAGERNESS, 'Eagerness for semantic_vad'),
     vadThreshold: r.number('OPENAI_VAD_THRESHOLD', 0.5, 0, 1, 'server_vad activation threshold'),
     vadSilenceMs: r.int('OPENAI_VAD_SILENCE_MS', 500, 0, 10000, 'server_vad silence that ends a caller turn'),
     vadPrefixPaddingMs: r.int('OPENAI_VAD_PREFIX_PADDING_MS', 300, 0, 10000, 'server_vad audio kept before detected speech'),
     noiseReduction: r.oneOf('OPENAI_NOISE_REDUCTION', 'near_field', NOISE_REDUCTIONS, 'Input noise reduction'),
-    audioFormat: r.oneOf('OPENAI_AUDIO_FORMAT', 'pcm16', AUDIO_FORMATS, 'Upstream audio: pcm16 (24 kHz via our resampler) or pcmu (G.711 8 kHz); unset on GPT-Live: pcmu'),
+    audioFormat: r.oneOf(
+      'OPENAI_AUDIO_FORMAT',
+      'pcm16',
+      AUDIO_FORMATS,
+      'Upstream audio: pcm16 (24 kHz via our resampler) or pcmu (G.711 8 kHz); unset on GPT-Live: pcmu',
+    ),
     greeting: r.optionalString('OPENAI_GREETING', 'When set, the agent speaks first, following this text'),
     connectTimeoutMs: r.int('OPENAI_CONNECT_TIMEOUT_MS', 10000, 100, 120000, 'Upstream connect and first-event timeout'),
     heartbeatMs: r.int('OPENAI_HEARTBEAT_MS', 10000, 100, 300000, 'Upstream ping interval; no pong by the next ping counts as a drop'),
@@ -238,7 +297,11 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
       'GPT-Live endpoint, no query (OpenAI, Azure /openai/v1/live/sessions, a proxy) or "simulator" for the built-in simulator in GPT-Live mode',
       [SIMULATOR_URL],
     ),
-    liveBackendModel: r.string('OPENAI_LIVE_BACKEND_MODEL', DEFAULT_LIVE_BACKEND_MODEL, 'GPT-Live: the Responses model tool use is delegated to'),
+    liveBackendModel: r.string(
+      'OPENAI_LIVE_BACKEND_MODEL',
+      DEFAULT_LIVE_BACKEND_MODEL,
+      'GPT-Live: the Responses model tool use is delegated to',
+    ),
   };
   openai.interface = r.oneOf(
     'OPENAI_INTERFACE',
@@ -257,12 +320,18 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
   }
   if (openai.interface === 'live') checkLiveCombination(openai, r);
   else if (interfaceForModel(openai.model) === 'live') {
-    r.problem(`OPENAI_INTERFACE=realtime: OPENAI_MODEL=${openai.model} is a GPT-Live model, which the Realtime endpoint refuses (use OPENAI_INTERFACE=live, or a gpt-realtime-* model)`);
+    r.problem(
+      `OPENAI_INTERFACE=realtime: OPENAI_MODEL=${openai.model} is a GPT-Live model, which the Realtime endpoint refuses (use OPENAI_INTERFACE=live, or a gpt-realtime-* model)`,
+    );
   }
 
   const instructions: AppConfig['instructions'] = {
     text: r.optionalString('OPENAI_INSTRUCTIONS', 'Instructions text (highest priority)'),
-    url: r.optionalUrl('OPENAI_URL_INSTRUCTIONS', ['http:', 'https:'], 'Web service answering {"system": ...} per call (X-AVR-UUID header)'),
+    url: r.optionalUrl(
+      'OPENAI_URL_INSTRUCTIONS',
+      ['http:', 'https:'],
+      'Web service answering {"system": ...} per call (X-AVR-UUID header)',
+    ),
     file: r.optionalString('OPENAI_FILE_INSTRUCTIONS', 'Path of a text file with the instructions'),
     timeoutMs: r.int('INSTRUCTIONS_TIMEOUT_MS', 2000, 50, 60000, 'Timeout of the instructions web service'),
     maxBytes: r.int('INSTRUCTIONS_MAX_BYTES', 262144, 1024, 16777216, 'Largest instructions web service answer'),
@@ -271,8 +340,20 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
 
   const audio: AppConfig['audio'] = {
     prebufferMs: r.int('PREBUFFER_MS', 5000, 0, 60000, 'Caller audio kept while the upstream connects'),
-    appendBatchMs: r.int('APPEND_BATCH_MS', 20, 20, 40, 'Caller audio per upstream append: 20 sends every frame, 40 batches two (fewer events, up to 20 ms later)'),
-    maxClientBufferBytes: r.int('MAX_CLIENT_BUFFER_BYTES', 4194304, 65536, 268435456, 'Unread agent audio per call before the call is ended'),
+    appendBatchMs: r.int(
+      'APPEND_BATCH_MS',
+      20,
+      20,
+      40,
+      'Caller audio per upstream append: 20 sends every frame, 40 batches two (fewer events, up to 20 ms later)',
+    ),
+    maxClientBufferBytes: r.int(
+      'MAX_CLIENT_BUFFER_BYTES',
+      4194304,
+      65536,
+      268435456,
+      'Unread agent audio per call before the call is ended',
+    ),
     httpEndGraceMs: r.int('HTTP_END_GRACE_MS', 5000, 0, 60000, 'HTTP transport: time for the agent to finish after the request body ends'),
   };
 
@@ -282,14 +363,26 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     dir: r.string('TOOLS_DIR', './tools', "Folder of operators' tool modules (.js/.cjs/.mjs)"),
     enabled: r.list('AVR_TOOLS', 'Comma-separated tool names offered to the model (default: all)'),
     timeoutMs: r.int('TOOL_TIMEOUT_MS', 10000, 100, 300000, 'Timeout of one tool handler'),
-    maxConcurrentPerCall: r.int('TOOL_MAX_CONCURRENT_PER_CALL', 4, 1, 100, 'Tool calls one call may have running at once; more are answered at once with an error the model can act on'),
+    maxConcurrentPerCall: r.int(
+      'TOOL_MAX_CONCURRENT_PER_CALL',
+      4,
+      1,
+      100,
+      'Tool calls one call may have running at once; more are answered at once with an error the model can act on',
+    ),
     callControlWaitMs: r.int('CALL_CONTROL_WAIT_MS', 8000, 0, 60000, "Hangup/transfer wait for the agent's last words"),
   };
 
   const continuity: AppConfig['continuity'] = {
     maxReconnectAttempts: r.int('UPSTREAM_RECONNECT_ATTEMPTS', 3, 0, 20, 'Attempts to reopen a lost upstream session'),
     reconnectBaseMs: r.int('UPSTREAM_RECONNECT_BASE_MS', 250, 10, 60000, 'First reconnect back-off (doubles, with jitter)'),
-    maxSessionsPerMinute: r.int('UPSTREAM_MAX_SESSIONS_PER_MINUTE', 12, 2, 1000, 'Upstream sessions one call may open in a minute; beyond it the call ends (no reconnect storm)'),
+    maxSessionsPerMinute: r.int(
+      'UPSTREAM_MAX_SESSIONS_PER_MINUTE',
+      12,
+      2,
+      1000,
+      'Upstream sessions one call may open in a minute; beyond it the call ends (no reconnect storm)',
+    ),
     rotateAfterMs: r.int('SESSION_ROTATE_AFTER_MS', 3300000, 1000, 3600000, 'Rotate the upstream session between turns after this age'),
     replayBudgetChars: r.int('REPLAY_BUDGET_CHARS', 8000, 0, 1000000, 'Conversation text replayed into a new upstream session'),
     maxConversationItems: r.int('CONVERSATION_MAX_ITEMS', 200, 10, 100000, 'Conversation items kept per call for replay and records'),
@@ -310,7 +403,13 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
     retryBaseMs: r.int('CALL_SUMMARY_RETRY_BASE_MS', 1000, 10, 60000, 'First retry delay of a call record (doubles, with jitter)'),
     concurrency: r.int('CALL_SUMMARY_CONCURRENCY', 4, 1, 256, 'Call records delivered at once'),
     maxQueue: r.int('CALL_SUMMARY_MAX_QUEUE', 1000, 1, 1000000, 'Pending call records before the oldest is dropped'),
-    maxQueueBytes: r.int('CALL_SUMMARY_MAX_QUEUE_BYTES', 33554432, 65536, 4294967296, 'Bytes of pending call records (as sent) before the oldest is dropped'),
+    maxQueueBytes: r.int(
+      'CALL_SUMMARY_MAX_QUEUE_BYTES',
+      33554432,
+      65536,
+      4294967296,
+      'Bytes of pending call records (as sent) before the oldest is dropped',
+    ),
   };
 
   const simulator: AppConfig['simulator'] = {
@@ -319,16 +418,26 @@ function read(env: Env): { config: AppConfig; problems: string[]; docs: VarDoc[]
   };
 
   const profiles: AppConfig['profiles'] = {
-    url: r.optionalUrl('AGENT_PROFILE_URL', ['http:', 'https:'], 'Profile web service: POSTed {uuid, transport, metadata} per call, answers a profile (204/404: none)'),
-    authHeader: r.optionalString('AGENT_PROFILE_AUTH_HEADER', 'Sent as the Authorization header to the profile web service', { secret: true }),
+    url: r.optionalUrl(
+      'AGENT_PROFILE_URL',
+      ['http:', 'https:'],
+      'Profile web service: POSTed {uuid, transport, metadata} per call, answers a profile (204/404: none)',
+    ),
+    authHeader: r.optionalString('AGENT_PROFILE_AUTH_HEADER', 'Sent as the Authorization header to the profile web service', {
+      secret: true,
+    }),
     timeoutMs: r.int('AGENT_PROFILE_TIMEOUT_MS', 2000, 50, 60000, 'Timeout of the profile web service'),
     maxBytes: r.int('AGENT_PROFILE_MAX_BYTES', 262144, 1024, 16777216, 'Largest profile web service answer'),
     dir: r.optionalString('PROFILES_DIR', 'Folder of profile files (.yaml, .yml, .json; one profile each), checked at start-up'),
-    select: r.list('PROFILE_SELECT', 'Call metadata keys whose value picks a profile file by name or match list, first present wins (default: to)') ?? ['to'],
+    select: r.list(
+      'PROFILE_SELECT',
+      'Call metadata keys whose value picks a profile file by name or match list, first present wins (default: to)',
+    ) ?? ['to'],
     providerConfigFields: r.list('PROVIDER_CONFIG_FIELDS', "Profile fields a call's init.provider_config may set (default: none)") ?? [],
     timezone: r.string('PROFILE_TIMEZONE', 'UTC', 'IANA time zone of the {{today}} and {{now}} placeholders'),
   };
-  if (!isTimeZone(profiles.timezone)) r.problem(`PROFILE_TIMEZONE=${profiles.timezone.slice(0, 80)}: not a known time zone (an IANA name such as Europe/Paris, or UTC)`);
+  if (!isTimeZone(profiles.timezone))
+    r.problem(`PROFILE_TIMEZONE=${profiles.timezone.slice(0, 80)}: not a known time zone (an IANA name such as Europe/Paris, or UTC)`);
 
   const guards = readGuardsConfig(r, env);
 
@@ -358,13 +467,17 @@ export function parseMaxTokens(value: string | number): number | 'inf' | undefin
 /** Settings GPT-Live cannot work with stop start-up, naming the variable. */
 function checkLiveCombination(openai: AppConfig['openai'], r: EnvReader): void {
   if (!isLiveVoice(openai.voice)) {
-    r.problem(`OPENAI_VOICE=${openai.voice.slice(0, 80)}: not a GPT-Live voice (one of ${LIVE_VOICES.join(', ')}, or a custom voice id voice_…)`);
+    r.problem(
+      `OPENAI_VOICE=${openai.voice.slice(0, 80)}: not a GPT-Live voice (one of ${LIVE_VOICES.join(', ')}, or a custom voice id voice_…)`,
+    );
   }
   if (!LIVE_AUDIO_FORMATS.includes(openai.audioFormat)) {
     r.problem(`OPENAI_AUDIO_FORMAT=${openai.audioFormat}: GPT-Live cannot take it (one of ${LIVE_AUDIO_FORMATS.join(', ')})`);
   }
   if (/^gpt-realtime/.test(openai.model)) {
-    r.problem(`OPENAI_MODEL=${openai.model}: a Realtime model, which GPT-Live cannot run (OPENAI_INTERFACE=live wants gpt-live-1 or gpt-live-1.1, or an Azure deployment of one)`);
+    r.problem(
+      `OPENAI_MODEL=${openai.model}: a Realtime model, which GPT-Live cannot run (OPENAI_INTERFACE=live wants gpt-live-1 or gpt-live-1.1, or an Azure deployment of one)`,
+    );
   }
   if (openai.mcpServers.length > 0) {
     r.problem(

@@ -9,9 +9,7 @@ export type Env = Record<string, string | undefined>;
  * The machine-readable form of a variable's `allowed` text, for values checked elsewhere by the
  * same rule (per-call profiles override these variables and must keep to their ranges).
  */
-export type VarRule =
-  | { kind: 'int' | 'number'; min: number; max: number }
-  | { kind: 'oneOf'; values: readonly string[] };
+export type VarRule = { kind: 'int' | 'number'; min: number; max: number } | { kind: 'oneOf'; values: readonly string[] };
 
 export interface VarDoc {
   name: string;
@@ -105,13 +103,7 @@ export class EnvReader {
     return this.optionalUrl(name, protocols, meaning, extra, def) ?? def;
   }
 
-  optionalUrl(
-    name: string,
-    protocols: readonly string[],
-    meaning: string,
-    extra: readonly string[] = [],
-    def = '',
-  ): string | undefined {
+  optionalUrl(name: string, protocols: readonly string[], meaning: string, extra: readonly string[] = [], def = ''): string | undefined {
     const allowed = `a ${protocols.map((p) => p.replace(':', '')).join('/')} URL${extra.length ? ` or ${extra.join(', ')}` : ''}`;
     const v = this.raw(name, def, meaning, allowed);
     if (v === undefined || extra.includes(v)) return v;

@@ -1,8 +1,5 @@
 /** What the service does for the caller when the upstream cannot be had or fails beyond healing. */
-export type FailureAction =
-  | { type: 'none' }
-  | { type: 'hangup' }
-  | { type: 'transfer'; exten: string; context?: string };
+export type FailureAction = { type: 'none' } | { type: 'hangup' } | { type: 'transfer'; exten: string; context?: string };
 
 /** Asterisk extensions and contexts: dial-plan names, no spaces or separators of AMI's wire. */
 const DIALPLAN_NAME = /^[A-Za-z0-9_+*#.-]{1,64}$/;

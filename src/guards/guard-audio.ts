@@ -45,7 +45,8 @@ export function defaultWaitSound(): Buffer[] {
   [660, 880].forEach((hz, n) => {
     const start = n * note;
     for (let i = 0; i < note; i++) {
-      const rise = i < edge ? 0.5 - 0.5 * Math.cos((Math.PI * i) / edge) : i >= note - edge ? 0.5 - 0.5 * Math.cos((Math.PI * (note - i)) / edge) : 1;
+      const rise =
+        i < edge ? 0.5 - 0.5 * Math.cos((Math.PI * i) / edge) : i >= note - edge ? 0.5 - 0.5 * Math.cos((Math.PI * (note - i)) / edge) : 1;
       samples[start + i] = Math.round(amplitude * rise * Math.sin((2 * Math.PI * hz * i) / RATE));
     }
   });

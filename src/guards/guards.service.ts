@@ -28,7 +28,10 @@ export class GuardsService {
     if (guards.failureAction.type === 'none') {
       logger.info('upstream failures end the call without an announcement (FAILURE_ACTION=none, or no AMI_URL set to carry out an action)');
     } else {
-      logger.info({ failureAction: guards.failureAction, announcementMs: this.announcement.length * 20 }, 'upstream failures are announced, then acted on through AMI');
+      logger.info(
+        { failureAction: guards.failureAction, announcementMs: this.announcement.length * 20 },
+        'upstream failures are announced, then acted on through AMI',
+      );
     }
   }
 

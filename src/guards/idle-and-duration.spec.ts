@@ -70,7 +70,11 @@ describe('IdleAndDurationGuard', () => {
 
   it('tells the model to wrap up before the limit and reports the limit', () => {
     const { said, listener } = recorder();
-    new IdleAndDurationGuard({ idlePromptMs: 0, idleMaxPrompts: 1, maxCallSeconds: 300, wrapUpSeconds: 30 }, listener, new AbortController().signal).start();
+    new IdleAndDurationGuard(
+      { idlePromptMs: 0, idleMaxPrompts: 1, maxCallSeconds: 300, wrapUpSeconds: 30 },
+      listener,
+      new AbortController().signal,
+    ).start();
     jest.advanceTimersByTime(269_999);
     expect(said).toEqual([]);
     jest.advanceTimersByTime(1);

@@ -6,7 +6,10 @@ export class JsonGetError extends Error {
   override readonly name = 'JsonGetError';
 
   /** The answer's HTTP status, when one arrived before the failure. */
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }

@@ -86,7 +86,11 @@ describe('FileInstructionSource', () => {
     ['missing', async (_path: string) => undefined, 'file not found'],
     ['empty', (path: string) => writeFile(path, '  \n\t\n'), 'file is empty'],
     ['a directory', (path: string) => mkdir(path), 'not a regular file'],
-    ['over the size limit', (path: string) => writeFile(path, 'x'.repeat(2048)), 'file of 2048 bytes is larger than the limit of 1024 bytes'],
+    [
+      'over the size limit',
+      (path: string) => writeFile(path, 'x'.repeat(2048)),
+      'file of 2048 bytes is larger than the limit of 1024 bytes',
+    ],
   ])('falls through with one warning when the file is %s', async (_case, prepare, reason) => {
     const path = join(dir, 'instructions.txt');
     await prepare(path);

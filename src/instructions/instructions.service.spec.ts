@@ -81,7 +81,6 @@ function startInstructionsServer() {
   return { server, received };
 }
 
-
 interface Harness {
   service: InstructionsService;
   logs: LogLine[];
@@ -256,7 +255,10 @@ describe('InstructionsService', () => {
     const h = await build({ OPENAI_FILE_INSTRUCTIONS: join(dir, 'nowhere.txt') });
     const { logger, raw } = captureLogs();
     await h.service.resolve(UUID, logger.child({ uuid: UUID, transport: 'ws' }));
-    const warning = raw().split('\n').find((l) => l.includes('"warn"')) ?? '';
+    const warning =
+      raw()
+        .split('\n')
+        .find((l) => l.includes('"warn"')) ?? '';
     expect(warning.match(/"uuid"/g)).toHaveLength(1);
     expect(JSON.parse(warning)).toMatchObject({ uuid: UUID, transport: 'ws', source: 'file' });
   });
@@ -283,7 +285,9 @@ describe('InstructionsService with misbehaving sources', () => {
   it('stops waiting for a source that never answers and returns the default', async () => {
     const h = await withSources([source('stuck', () => new Promise<string | null>(() => undefined))]);
     await expect(h.service.resolve(UUID)).resolves.toEqual({ text: DEFAULT_INSTRUCTIONS, source: 'default' });
-    expect(h.warnings()).toEqual([expect.objectContaining({ uuid: UUID, source: 'stuck', reason: expect.stringMatching(/^no answer within/) })]);
+    expect(h.warnings()).toEqual([
+      expect.objectContaining({ uuid: UUID, source: 'stuck', reason: expect.stringMatching(/^no answer within/) }),
+    ]);
     await h.moduleRef.close();
   });
 

@@ -74,7 +74,11 @@ describe('AgentTurns (speech gate over GPT-Live output audio)', () => {
   });
 
   it('measures 24 kHz PCM the same way', () => {
-    const pcm = new AgentTurns('pcm16', { started: (id) => log.push(`started ${id}`), audio: () => undefined, ended: (id) => log.push(`ended ${id}`) });
+    const pcm = new AgentTurns('pcm16', {
+      started: (id) => log.push(`started ${id}`),
+      audio: () => undefined,
+      ended: (id) => log.push(`ended ${id}`),
+    });
     pcm.push(Buffer.alloc(4800));
     expect(log).toEqual([]);
     const s = sineWave(24000, 2400, 300, 0.3);

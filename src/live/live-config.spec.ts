@@ -17,7 +17,12 @@ describe('choosing GPT-Live in the configuration', () => {
   it('defaults the interface from the model name, and Live to mu-law at 8 kHz and its own endpoint', () => {
     expect(loadConfig(KEY).openai).toMatchObject({ interface: 'realtime', audioFormat: 'pcm16' });
     const live = loadConfig({ ...KEY, OPENAI_MODEL: 'gpt-live-1.1' }).openai;
-    expect(live).toMatchObject({ interface: 'live', audioFormat: 'pcmu', liveUrl: 'wss://api.openai.com/v1/live/sessions', liveBackendModel: 'gpt-5.6-terra' });
+    expect(live).toMatchObject({
+      interface: 'live',
+      audioFormat: 'pcmu',
+      liveUrl: 'wss://api.openai.com/v1/live/sessions',
+      liveBackendModel: 'gpt-5.6-terra',
+    });
   });
 
   it('takes OPENAI_INTERFACE=live alone (model gpt-live-1), and pcm16 when asked for', () => {
@@ -27,16 +32,28 @@ describe('choosing GPT-Live in the configuration', () => {
 
   it('needs no key with the built-in simulator in GPT-Live mode, and one otherwise', () => {
     expect(loadConfig({ OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: 'simulator' }).openai.liveUrl).toBe('simulator');
-    expect(problems({ OPENAI_INTERFACE: 'live', OPENAI_REALTIME_URL: 'simulator' })).toEqual([expect.stringContaining('OPENAI_LIVE_URL=simulator')]);
+    expect(problems({ OPENAI_INTERFACE: 'live', OPENAI_REALTIME_URL: 'simulator' })).toEqual([
+      expect.stringContaining('OPENAI_LIVE_URL=simulator'),
+    ]);
   });
 
   it('stops start-up on combinations that cannot work, naming the variable', () => {
-    expect(problems({ ...KEY, OPENAI_MODEL: 'gpt-live-1', OPENAI_VOICE: 'nova' })).toEqual([expect.stringMatching(/^OPENAI_VOICE=nova: not a GPT-Live voice/)]);
-    expect(problems({ ...KEY, OPENAI_INTERFACE: 'live', OPENAI_MODEL: 'gpt-realtime-2.1' })).toEqual([expect.stringMatching(/^OPENAI_MODEL=gpt-realtime-2.1: a Realtime model/)]);
-    expect(problems({ ...KEY, OPENAI_INTERFACE: 'realtime', OPENAI_MODEL: 'gpt-live-1' })).toEqual([expect.stringMatching(/^OPENAI_INTERFACE=realtime: OPENAI_MODEL=gpt-live-1/)]);
-    expect(problems({ ...KEY, OPENAI_INTERFACE: 'avatar' })).toEqual([expect.stringMatching(/^OPENAI_INTERFACE=avatar: not an allowed value/)]);
+    expect(problems({ ...KEY, OPENAI_MODEL: 'gpt-live-1', OPENAI_VOICE: 'nova' })).toEqual([
+      expect.stringMatching(/^OPENAI_VOICE=nova: not a GPT-Live voice/),
+    ]);
+    expect(problems({ ...KEY, OPENAI_INTERFACE: 'live', OPENAI_MODEL: 'gpt-realtime-2.1' })).toEqual([
+      expect.stringMatching(/^OPENAI_MODEL=gpt-realtime-2.1: a Realtime model/),
+    ]);
+    expect(problems({ ...KEY, OPENAI_INTERFACE: 'realtime', OPENAI_MODEL: 'gpt-live-1' })).toEqual([
+      expect.stringMatching(/^OPENAI_INTERFACE=realtime: OPENAI_MODEL=gpt-live-1/),
+    ]);
+    expect(problems({ ...KEY, OPENAI_INTERFACE: 'avatar' })).toEqual([
+      expect.stringMatching(/^OPENAI_INTERFACE=avatar: not an allowed value/),
+    ]);
     const mcp = JSON.stringify([{ server_label: 'crm', server_url: 'https://mcp.example.com' }]);
-    expect(problems({ ...KEY, OPENAI_MODEL: 'gpt-live-1', OPENAI_MCP_SERVERS: mcp })).toEqual([expect.stringMatching(/^OPENAI_MCP_SERVERS: not available on GPT-Live/)]);
+    expect(problems({ ...KEY, OPENAI_MODEL: 'gpt-live-1', OPENAI_MCP_SERVERS: mcp })).toEqual([
+      expect.stringMatching(/^OPENAI_MCP_SERVERS: not available on GPT-Live/),
+    ]);
   });
 
   it('accepts the voices only GPT-Live has, and custom voice ids', () => {
@@ -45,14 +62,24 @@ describe('choosing GPT-Live in the configuration', () => {
   });
 
   it('lists the configured settings the chosen interface ignores', () => {
-    const env = { OPENAI_TURN_DETECTION: 'semantic_vad', OPENAI_TEMPERATURE: '0.8', OPENAI_VOICE: 'marin', OPENAI_LIVE_URL: 'ws://x', OPENAI_LANGUAGE: ' ' };
+    const env = {
+      OPENAI_TURN_DETECTION: 'semantic_vad',
+      OPENAI_TEMPERATURE: '0.8',
+      OPENAI_VOICE: 'marin',
+      OPENAI_LIVE_URL: 'ws://x',
+      OPENAI_LANGUAGE: ' ',
+    };
     expect(ignoredSettings('live', env)).toEqual(['OPENAI_TURN_DETECTION', 'OPENAI_TEMPERATURE']);
     expect(ignoredSettings('realtime', env)).toEqual(['OPENAI_LIVE_URL']);
   });
 
   it('builds the session options, resolving the simulator address', () => {
     const openai = loadConfig({ OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: 'simulator' }).openai;
-    expect(liveSessionOptions(openai, 'ws://127.0.0.1:1234')).toMatchObject({ url: 'ws://127.0.0.1:1234', model: 'gpt-live-1', audioFormat: 'pcmu' });
+    expect(liveSessionOptions(openai, 'ws://127.0.0.1:1234')).toMatchObject({
+      url: 'ws://127.0.0.1:1234',
+      model: 'gpt-live-1',
+      audioFormat: 'pcmu',
+    });
     expect(() => liveSessionOptions(openai)).toThrow(/simulator/);
   });
 });

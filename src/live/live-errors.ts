@@ -8,12 +8,34 @@ import type { UpstreamErrorInfo } from '../realtime/upstream-session.js';
 const BENIGN = new Set(['decision_already_made']);
 
 /** No new session can help: a bad key, no quota, a refused account. */
-const FATAL = new Set(['invalid_api_key', 'insufficient_quota', 'account_deactivated', 'billing_hard_limit_reached', 'model_not_found', 'invalid_model']);
+const FATAL = new Set([
+  'invalid_api_key',
+  'insufficient_quota',
+  'account_deactivated',
+  'billing_hard_limit_reached',
+  'model_not_found',
+  'invalid_model',
+]);
 
 /** Our request is wrong: a new session with the same settings is refused the same way. */
-const CONFIGURATION = new Set(['unknown_parameter', 'immutable_field_update', 'invalid_value', 'invalid_type', 'missing_required_parameter']);
+const CONFIGURATION = new Set([
+  'unknown_parameter',
+  'immutable_field_update',
+  'invalid_value',
+  'invalid_type',
+  'missing_required_parameter',
+]);
 
-const KNOWN = new Set([...BENIGN, ...FATAL, ...CONFIGURATION, 'invalid_audio', 'rate_limit_exceeded', 'server_error', 'session_expired', 'invalid_request_error']);
+const KNOWN = new Set([
+  ...BENIGN,
+  ...FATAL,
+  ...CONFIGURATION,
+  'invalid_audio',
+  'rate_limit_exceeded',
+  'server_error',
+  'session_expired',
+  'invalid_request_error',
+]);
 
 const MAX_MESSAGE_CHARS = 500;
 

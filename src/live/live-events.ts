@@ -66,9 +66,29 @@ export type LiveWireEvent = { type: string; [key: string]: unknown };
  * clause fails the type check if the declarations and this list ever disagree.
  */
 const VOICES = {
-  alloy: true, ash: true, ballad: true, beacon: true, bossa: true, cedar: true, cinder: true, coral: true,
-  delta: true, echo: true, gleam: true, marin: true, meridian: true, quartz: true, ripple: true, sage: true,
-  shida: true, shimmer: true, stone: true, tempo: true, verse: true, vesper: true, willow: true,
+  alloy: true,
+  ash: true,
+  ballad: true,
+  beacon: true,
+  bossa: true,
+  cedar: true,
+  cinder: true,
+  coral: true,
+  delta: true,
+  echo: true,
+  gleam: true,
+  marin: true,
+  meridian: true,
+  quartz: true,
+  ripple: true,
+  sage: true,
+  shida: true,
+  shimmer: true,
+  stone: true,
+  tempo: true,
+  verse: true,
+  vesper: true,
+  willow: true,
 } as const satisfies Record<BuiltInVoice, true>;
 
 export const LIVE_VOICES: readonly BuiltInVoice[] = Object.keys(VOICES) as BuiltInVoice[];
@@ -77,5 +97,8 @@ export const LIVE_VOICES: readonly BuiltInVoice[] = Object.keys(VOICES) as Built
 export const CUSTOM_VOICE_PREFIX = 'voice_';
 
 export function isLiveVoice(voice: string): boolean {
-  return (LIVE_VOICES as readonly string[]).includes(voice) || (voice.startsWith(CUSTOM_VOICE_PREFIX) && voice.length > CUSTOM_VOICE_PREFIX.length);
+  return (
+    (LIVE_VOICES as readonly string[]).includes(voice) ||
+    (voice.startsWith(CUSTOM_VOICE_PREFIX) && voice.length > CUSTOM_VOICE_PREFIX.length)
+  );
 }

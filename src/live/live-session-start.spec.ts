@@ -20,7 +20,10 @@ describe('replay into session.input', () => {
   });
 
   it('cuts one message larger than the whole budget instead of dropping it, and skips empty ones', () => {
-    const input = replayInput([{ role: 'agent', text: 'y'.repeat(100_000) }, { role: 'user', text: '  ' }]);
+    const input = replayInput([
+      { role: 'agent', text: 'y'.repeat(100_000) },
+      { role: 'user', text: '  ' },
+    ]);
     expect(input).toHaveLength(1);
     expect(estimateTokens(input[0].content[0].text)).toBeLessThanOrEqual(INPUT_MAX_TOKENS);
     expect(input[0].role).toBe('assistant');

@@ -1,5 +1,12 @@
 import type { ReplayItem, UpstreamAudioFormat, UpstreamSessionSettings, UpstreamTool } from '../realtime/upstream-session.js';
-import { CUSTOM_VOICE_PREFIX, type AudioFormat, type FunctionTool, type InitialItem, type SessionConfig, type SessionStartEvent } from './live-events.js';
+import {
+  CUSTOM_VOICE_PREFIX,
+  type AudioFormat,
+  type FunctionTool,
+  type InitialItem,
+  type SessionConfig,
+  type SessionStartEvent,
+} from './live-events.js';
 import { estimateTokens, INPUT_MAX_MESSAGES, INPUT_MAX_TOKENS, truncateToTokens } from './live-text.js';
 
 /** Backend Responses model when OPENAI_LIVE_BACKEND_MODEL is unset: the one OpenAI's Live examples use. */

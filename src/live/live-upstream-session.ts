@@ -56,7 +56,13 @@ const MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
 const DEFAULT_MIN_OVERLAP_MS = 200;
 
 /** `session.closed` reasons (SDK `SessionClosedEvent`); anything else reads as `unknown`, so labels stay bounded. */
-const CLOSE_REASONS = ['close_requested', 'expired', 'content', 'remote_hangup', 'connection_lost'] as const satisfies readonly SessionClosedEvent['reason'][];
+const CLOSE_REASONS = [
+  'close_requested',
+  'expired',
+  'content',
+  'remote_hangup',
+  'connection_lost',
+] as const satisfies readonly SessionClosedEvent['reason'][];
 
 /** Said (as commentary) after appended instructions: "what reliably makes the model speak" (§d.6). */
 export const BEGIN_PROMPT = 'Begin the conversation now, following the instructions provided.';
@@ -140,15 +146,19 @@ export class LiveUpstreamSession implements UpstreamSession {
       if (this.agentTurnOpen) this.agentTurnText.push(turn.text);
       else this.emit({ type: 'transcript', role: 'agent', text: turn.text, startedAt: this.wallClockOf(turn.startMs) });
     });
-    this.agentTurns = new AgentTurns(opts.audioFormat, {
-      started: (turnId) => {
-        this.agentSpoke = true;
-        this.agentTurnOpen = turnId;
-        this.emit({ type: 'response_started', responseId: turnId });
+    this.agentTurns = new AgentTurns(
+      opts.audioFormat,
+      {
+        started: (turnId) => {
+          this.agentSpoke = true;
+          this.agentTurnOpen = turnId;
+          this.emit({ type: 'response_started', responseId: turnId });
+        },
+        audio: (turnId, audio) => this.emit({ type: 'agent_audio', audio, itemId: turnId, responseId: turnId }),
+        ended: (turnId) => this.endAgentTurn(turnId),
       },
-      audio: (turnId, audio) => this.emit({ type: 'agent_audio', audio, itemId: turnId, responseId: turnId }),
-      ended: (turnId) => this.endAgentTurn(turnId),
-    }, opts.agentTurns);
+      opts.agentTurns,
+    );
   }
 
   get isReady(): boolean {
@@ -209,7 +219,10 @@ export class LiveUpstreamSession implements UpstreamSession {
       const onAbort = () => fail(new LiveFailure('aborted', 'Live session open aborted', { retryable: false }));
       signal.addEventListener('abort', onAbort, { once: true });
       timer = setTimeout(
-        () => fail(new LiveFailure('timeout', `GPT-Live did not start the session within ${this.opts.connectTimeoutMs} ms`, { retryable: true })),
+        () =>
+          fail(
+            new LiveFailure('timeout', `GPT-Live did not start the session within ${this.opts.connectTimeoutMs} ms`, { retryable: true }),
+          ),
         this.opts.connectTimeoutMs,
       );
       ws.on('unexpected-response', (_req, res: IncomingMessage) => {
@@ -229,7 +242,8 @@ export class LiveUpstreamSession implements UpstreamSession {
       });
       ws.on('close', (code: number, reason: Buffer) => {
         const why = `${code}${reason.length ? ` ${reason.toString().slice(0, 200)}` : ''}`;
-        if (!settled) return fail(new LiveFailure('closed', `GPT-Live closed before the session started (${why})`, { retryable: true, status: code }));
+        if (!settled)
+          return fail(new LiveFailure('closed', `GPT-Live closed before the session started (${why})`, { retryable: true, status: code }));
         this.onSocketClosed(code, why);
       });
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
@@ -238,7 +252,9 @@ export class LiveUpstreamSession implements UpstreamSession {
         if (!settled) {
           if (event.type === 'error') {
             const info = classifyLiveError(event.error, true);
-            return fail(new LiveFailure('configuration', `GPT-Live refused session.start: ${info.message}`, { retryable: false, code: info.code }));
+            return fail(
+              new LiveFailure('configuration', `GPT-Live refused session.start: ${info.message}`, { retryable: false, code: info.code }),
+            );
           }
           if (event.type !== 'session.started') return;
           settled = true;
@@ -457,7 +473,9 @@ export class LiveUpstreamSession implements UpstreamSession {
       const usage = backendUsage(response?.usage);
       if (usage) this.emit({ type: 'usage', usage });
       if (nested.type === 'response.failed') {
-        const error = isObject(response?.error) ? response.error : { code: 'server_error', message: 'the delegated backend response failed' };
+        const error = isObject(response?.error)
+          ? response.error
+          : { code: 'server_error', message: 'the delegated backend response failed' };
         this.emit({ type: 'error', error: { ...classifyLiveError(error, false), fatal: false } });
       }
     }
@@ -537,7 +555,13 @@ export class LiveUpstreamSession implements UpstreamSession {
     this.state = 'closed';
     const detail = reason ? `after session.closed (${reason})` : `without session.closed (${why})`;
     // `content` is a policy end: a new session would be cut the same way.
-    this.reportLost(new LiveFailure('closed', `GPT-Live closed the connection ${detail}`, { retryable: reason !== 'content', status: code, ...(reason ? { code: reason } : {}) }));
+    this.reportLost(
+      new LiveFailure('closed', `GPT-Live closed the connection ${detail}`, {
+        retryable: reason !== 'content',
+        status: code,
+        ...(reason ? { code: reason } : {}),
+      }),
+    );
   }
 
   private startHeartbeat(): void {

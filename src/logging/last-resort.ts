@@ -12,7 +12,8 @@ export function installLastResortHandlers(logger: Logger, proc: NodeJS.Process =
   const budget = new LogBudget(20, 10_000);
   proc.on('uncaughtException', (err, origin) => {
     const allowed = budget.take();
-    if (allowed) logger.error({ ...allowed, err, origin }, 'uncaught exception: logged and survived (a handler missed it; the process goes on)');
+    if (allowed)
+      logger.error({ ...allowed, err, origin }, 'uncaught exception: logged and survived (a handler missed it; the process goes on)');
   });
   proc.on('unhandledRejection', (reason) => {
     const allowed = budget.take();

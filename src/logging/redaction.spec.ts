@@ -14,7 +14,10 @@ describe('redaction by value', () => {
     });
     const lines: string[] = [];
     const log = createRootLogger('info', { write: (l: string) => void lines.push(l) }, configuredSecrets(config));
-    log.warn({ detail: 'key sk-unit-SECRET-abc"quote and tok-unit-SECRET' }, 'upstream said: pw-unit-SECRET qk-unit-SECRET ami-unit-SECRET hdr-unit-SECRET');
+    log.warn(
+      { detail: 'key sk-unit-SECRET-abc"quote and tok-unit-SECRET' },
+      'upstream said: pw-unit-SECRET qk-unit-SECRET ami-unit-SECRET hdr-unit-SECRET',
+    );
     expect(lines.join('')).not.toMatch(/SECRET/);
     expect(lines.join('')).toContain('[redacted]');
   });
@@ -49,7 +52,10 @@ describe('redaction by key', () => {
       ),
     );
     expect(text).not.toMatch(/SECRET/);
-    const line = JSON.parse(text) as { request: { headers: Record<string, unknown> }; upstream: { attempt: { response: { headers: Record<string, unknown> } } } };
+    const line = JSON.parse(text) as {
+      request: { headers: Record<string, unknown> };
+      upstream: { attempt: { response: { headers: Record<string, unknown> } } };
+    };
     expect(line.request.headers).toEqual({ Authorization: '[redacted]', accept: 'application/json' });
     expect(line.upstream.attempt.response.headers).toEqual({ AUTHORIZATION: '[redacted]' });
   });

@@ -25,12 +25,27 @@ describe('CallProfile', () => {
   const config = loadConfig({ OPENAI_REALTIME_URL: 'simulator' });
   const resolvedWith = (over: Partial<ResolvedProfile>): CallProfiles => ({
     mayChangeConnection: () => false,
-    resolve: async () => ({ name: 'p', source: 'file', openai: { ...config.openai, model: 'gpt-live-1' }, interface: 'live', greetingMode: 'generated', guards: {}, changesConnection: true, placeholders: {}, ...over }),
+    resolve: async () => ({
+      name: 'p',
+      source: 'file',
+      openai: { ...config.openai, model: 'gpt-live-1' },
+      interface: 'live',
+      greetingMode: 'generated',
+      guards: {},
+      changesConnection: true,
+      placeholders: {},
+      ...over,
+    }),
     instructionsFor: () => ({ text: 'x', source: 'profile' }),
   });
 
   it('reads the env defaults until the profile is known, then the profile', async () => {
-    const p = new CallProfile(config, resolvedWith({ interface: 'realtime', openai: { ...config.openai, voice: 'ash' } }), { uuid: 'u', transport: 'ws', metadata: {} }, silent);
+    const p = new CallProfile(
+      config,
+      resolvedWith({ interface: 'realtime', openai: { ...config.openai, voice: 'ash' } }),
+      { uuid: 'u', transport: 'ws', metadata: {} },
+      silent,
+    );
     expect(p.openai.voice).toBe(config.openai.voice);
     expect(p.upstream()).toBeUndefined();
     await p.ready;
@@ -45,7 +60,12 @@ describe('CallProfile', () => {
   });
 
   it('offers and allows only the tools of its allow-list', async () => {
-    const p = new CallProfile(config, resolvedWith({ interface: 'realtime', tools: ['b'] }), { uuid: 'u', transport: 'ws', metadata: {} }, silent);
+    const p = new CallProfile(
+      config,
+      resolvedWith({ interface: 'realtime', tools: ['b'] }),
+      { uuid: 'u', transport: 'ws', metadata: {} },
+      silent,
+    );
     await p.ready;
     const tool = (name: string) => ({ name, description: '', parameters: {} });
     expect(p.offered([tool('a'), tool('b')]).map((t) => t.name)).toEqual(['b']);
@@ -53,7 +73,11 @@ describe('CallProfile', () => {
   });
 
   it('goes on with the env defaults if resolution ever rejects', async () => {
-    const failing: CallProfiles = { mayChangeConnection: () => true, resolve: async () => Promise.reject(new Error('boom')), instructionsFor: () => ({ source: 'x' }) };
+    const failing: CallProfiles = {
+      mayChangeConnection: () => true,
+      resolve: async () => Promise.reject(new Error('boom')),
+      instructionsFor: () => ({ source: 'x' }),
+    };
     const p = new CallProfile(config, failing, { uuid: 'u', transport: 'ws', metadata: {} }, silent);
     await expect(p.ready).resolves.toBeUndefined();
     expect(p.openai).toBe(config.openai);

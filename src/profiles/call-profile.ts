@@ -66,7 +66,12 @@ export class CallProfile {
   /** The call-guard settings the profile sets (unset ones: the env's), in the guards' terms. */
   get guards(): { idlePromptMs?: number; idleMaxPrompts?: number; maxCallSeconds?: number; wrapUpSeconds?: number } {
     const g = this.resolved?.guards ?? {};
-    return { idlePromptMs: g.idlePromptMs, idleMaxPrompts: g.idleMaxPrompts, maxCallSeconds: g.maxCallSeconds, wrapUpSeconds: g.maxCallWrapupSeconds };
+    return {
+      idlePromptMs: g.idlePromptMs,
+      idleMaxPrompts: g.idleMaxPrompts,
+      maxCallSeconds: g.maxCallSeconds,
+      wrapUpSeconds: g.maxCallWrapupSeconds,
+    };
   }
 
   get label(): ProfileLabel | undefined {
@@ -109,11 +114,17 @@ export class CallProfile {
    */
   private forDeployment(profile: ResolvedProfile): ResolvedProfile {
     if (profile.transcriptionKeywords?.length && !takesTranscriptionPrompt(profile.openai.transcriptionModel)) {
-      this.log.warn({ profile: profile.name, transcriptionModel: profile.openai.transcriptionModel }, "the profile's transcription keywords are left out: this transcription model takes no prompt");
+      this.log.warn(
+        { profile: profile.name, transcriptionModel: profile.openai.transcriptionModel },
+        "the profile's transcription keywords are left out: this transcription model takes no prompt",
+      );
     }
     const served = this.config.openai.interface;
     if (profile.interface === served) return profile;
-    this.log.warn({ profile: profile.name, source: profile.source, asked: profile.interface, served }, "the profile's interface is not the one this deployment serves: the call keeps the deployment's model");
+    this.log.warn(
+      { profile: profile.name, source: profile.source, asked: profile.interface, served },
+      "the profile's interface is not the one this deployment serves: the call keeps the deployment's model",
+    );
     return { ...profile, interface: served, openai: { ...profile.openai, model: this.config.openai.model }, changesConnection: false };
   }
 }
@@ -124,7 +135,10 @@ export class CallProfile {
  * secret-looking one (the rest may be another agent's settings or credentials). Without it,
  * provider_config is plain metadata, as before profiles, left to the record's and logger's bounds.
  */
-export function metadataForRecords(metadata: Readonly<Record<string, unknown>>, providerConfigFields: readonly string[]): Record<string, unknown> {
+export function metadataForRecords(
+  metadata: Readonly<Record<string, unknown>>,
+  providerConfigFields: readonly string[],
+): Record<string, unknown> {
   if (providerConfigFields.length === 0 || !Object.hasOwn(metadata, 'provider_config')) return { ...metadata };
   const { provider_config: raw, ...rest } = metadata;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return rest;

@@ -4,8 +4,15 @@ import { ConfigError } from '../config/index.js';
 import { makeProfilesDir, startProfiles, writeWithMtime, type ProfilesHarness } from './testing/profiles-test-kit.js';
 
 const FIXED_MTIME = 1_700_000_000;
-const SALES = 'name: sales\nversion: "7"\nmatch: ["5001"]\nvoice: cedar\ngreeting: Welcome to sales\ninstructions: You sell. The caller is {{caller_number}}.\ntools: [avr_transfer]\n';
-const SUPPORT = JSON.stringify({ match: ['5002'], voice: 'ash', greeting: 'Support here', instructions: 'You help.', tools: ['avr_hangup'] });
+const SALES =
+  'name: sales\nversion: "7"\nmatch: ["5001"]\nvoice: cedar\ngreeting: Welcome to sales\ninstructions: You sell. The caller is {{caller_number}}.\ntools: [avr_transfer]\n';
+const SUPPORT = JSON.stringify({
+  match: ['5002'],
+  voice: 'ash',
+  greeting: 'Support here',
+  instructions: 'You help.',
+  tools: ['avr_hangup'],
+});
 const DEFAULT = 'voice: sage\n';
 
 const call = (metadata: Record<string, unknown>, uuid = 'call-1') => ({ uuid, transport: 'ws' as const, metadata });
@@ -33,7 +40,13 @@ describe('profile files (PROFILES_DIR)', () => {
       service.resolve(call({ to: '5002' }, 'b')),
       service.resolve(call({ to: '9999' }, 'c')),
     ]);
-    expect(a).toMatchObject({ name: 'sales', version: '7', source: 'file', instructions: 'You sell. The caller is +33611.', tools: ['avr_transfer'] });
+    expect(a).toMatchObject({
+      name: 'sales',
+      version: '7',
+      source: 'file',
+      instructions: 'You sell. The caller is +33611.',
+      tools: ['avr_transfer'],
+    });
     expect(a.openai).toMatchObject({ voice: 'cedar', greeting: 'Welcome to sales' });
     expect(b).toMatchObject({ name: 'support', source: 'file', instructions: 'You help.', tools: ['avr_hangup'] });
     expect(b.openai.voice).toBe('ash');

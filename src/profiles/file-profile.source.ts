@@ -51,7 +51,9 @@ export class FileProfileSource implements ProfileSource {
 
   async load(call: ProfileSourceCall): Promise<SourcedProfile | null> {
     if (!this.dir) return null;
-    this.scanning ??= this.scan((file, problems) => this.warnInvalid(call.logger, file, problems)).finally(() => (this.scanning = undefined));
+    this.scanning ??= this.scan((file, problems) => this.warnInvalid(call.logger, file, problems)).finally(
+      () => (this.scanning = undefined),
+    );
     const scanned = await this.scanning;
     if (typeof scanned === 'string') return warnFallThrough(call, this.name, scanned, { dir: this.dir });
     const chosen = this.choose(scanned, call.metadata);
@@ -81,7 +83,11 @@ export class FileProfileSource implements ProfileSource {
       names = await listProfileFiles(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' ? 'folder not found' : code === 'ENOTDIR' ? 'not a folder' : `cannot read the folder: ${code ?? String(err)}`;
+      return code === 'ENOENT'
+        ? 'folder not found'
+        : code === 'ENOTDIR'
+          ? 'not a folder'
+          : `cannot read the folder: ${code ?? String(err)}`;
     }
     const next = new Map<string, FileState & { good?: ProfileFile }>();
     for (const file of names) {

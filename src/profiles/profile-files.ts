@@ -35,7 +35,12 @@ export function stampOf(st: Stats): string {
 }
 
 /** Reads, parses and validates one file; never throws. */
-export async function readProfileFile(dir: string, file: string, st: Stats, validate: (doc: unknown) => ProfileValidation): Promise<FileState> {
+export async function readProfileFile(
+  dir: string,
+  file: string,
+  st: Stats,
+  validate: (doc: unknown) => ProfileValidation,
+): Promise<FileState> {
   const stamp = stampOf(st);
   const fail = (...problems: string[]): FileState => ({ stamp, result: { problems } });
   if (!st.isFile()) return fail('not a regular file');

@@ -48,10 +48,22 @@ describe('validateProfile', () => {
     [{ vad_silence_ms: 20000 }, "field 'vad_silence_ms': 20000 is out of range (integer 0 to 10000, as OPENAI_VAD_SILENCE_MS)"],
     [{ vad_silence_ms: 12.5 }, "field 'vad_silence_ms': 12.5 is not an integer (integer 0 to 10000, as OPENAI_VAD_SILENCE_MS)"],
     [{ vad_threshold: '0.5' }, 'field \'vad_threshold\': "0.5" is not a number (0 to 1, as OPENAI_VAD_THRESHOLD)'],
-    [{ turn_detection: 'sometimes' }, 'field \'turn_detection\': "sometimes" is not allowed (one of server_vad, semantic_vad, none, as OPENAI_TURN_DETECTION)'],
-    [{ reasoning_effort: 'extreme' }, 'field \'reasoning_effort\': "extreme" is not allowed (one of minimal, low, medium, high, xhigh, as OPENAI_REASONING_EFFORT)'],
-    [{ noise_reduction: 'studio' }, 'field \'noise_reduction\': "studio" is not allowed (one of near_field, far_field, none, as OPENAI_NOISE_REDUCTION)'],
-    [{ max_output_tokens: 5000 }, "field 'max_output_tokens': 5000 is not a token limit (integer 1 to 4096 or \"inf\", as OPENAI_MAX_TOKENS)"],
+    [
+      { turn_detection: 'sometimes' },
+      'field \'turn_detection\': "sometimes" is not allowed (one of server_vad, semantic_vad, none, as OPENAI_TURN_DETECTION)',
+    ],
+    [
+      { reasoning_effort: 'extreme' },
+      'field \'reasoning_effort\': "extreme" is not allowed (one of minimal, low, medium, high, xhigh, as OPENAI_REASONING_EFFORT)',
+    ],
+    [
+      { noise_reduction: 'studio' },
+      'field \'noise_reduction\': "studio" is not allowed (one of near_field, far_field, none, as OPENAI_NOISE_REDUCTION)',
+    ],
+    [
+      { max_output_tokens: 5000 },
+      'field \'max_output_tokens\': 5000 is not a token limit (integer 1 to 4096 or "inf", as OPENAI_MAX_TOKENS)',
+    ],
     [{ output_speed: 2 }, "field 'output_speed': 2 is out of range (0.25 to 1.5)"],
     [{ interface: 'sip' }, 'field \'interface\': "sip" is not allowed (one of realtime, live, as OPENAI_INTERFACE)'],
     [{ greeting_mode: 'sung' }, 'field \'greeting_mode\': "sung" is not allowed (one of generated, verbatim, as GREETING_MODE)'],
@@ -60,8 +72,14 @@ describe('validateProfile', () => {
     [{ model: 'gpt\nrealtime' }, "field 'model': holds control characters"],
     [{ tools: 'avr_hangup' }, 'field \'tools\': "avr_hangup" is not a list'],
     [{ tools: ['avr hangup'] }, 'field \'tools\': item 0 "avr hangup" is not a tool name'],
-    [{ mcp_servers: [{ server_label: 'x' }] }, "field 'mcp_servers': item 0 has no http(s) server_url (a list of {server_label, server_url, headers?, allowed_tools?}, as OPENAI_MCP_SERVERS)"],
-    [{ mcp_servers: [{ server_label: 'x', server_url: 'https://x', headers: { a: 1 } }] }, "field 'mcp_servers': item 0 headers 'a' is 1, not text"],
+    [
+      { mcp_servers: [{ server_label: 'x' }] },
+      "field 'mcp_servers': item 0 has no http(s) server_url (a list of {server_label, server_url, headers?, allowed_tools?}, as OPENAI_MCP_SERVERS)",
+    ],
+    [
+      { mcp_servers: [{ server_label: 'x', server_url: 'https://x', headers: { a: 1 } }] },
+      "field 'mcp_servers': item 0 headers 'a' is 1, not text",
+    ],
     [{ prompt: { version: '1' } }, "field 'prompt': has no id"],
     [{ prompt: { id: 'p', vars: {} } }, "field 'prompt': 'vars' is not a prompt field (id, version, variables)"],
     [{ voise: 'cedar' }, "field 'voise': not a profile field"],

@@ -20,7 +20,8 @@ function describeRule(rule: VarRule): string {
 function byRule(rule: VarRule, variable?: string): Check {
   const allowed = `${describeRule(rule)}${variable ? `, as ${variable}` : ''}`;
   return (value) => {
-    if (rule.kind === 'oneOf') return typeof value === 'string' && rule.values.includes(value) ? null : `${show(value)} is not allowed (${allowed})`;
+    if (rule.kind === 'oneOf')
+      return typeof value === 'string' && rule.values.includes(value) ? null : `${show(value)} is not allowed (${allowed})`;
     if (typeof value !== 'number' || !Number.isFinite(value)) return `${show(value)} is not a number (${allowed})`;
     if (rule.kind === 'int' && !Number.isInteger(value)) return `${value} is not an integer (${allowed})`;
     return value < rule.min || value > rule.max ? `${value} is out of range (${allowed})` : null;
@@ -68,7 +69,8 @@ function list(item: Check, maxItems: number): Check {
 }
 
 /** OpenAI's function-name rule, which every tool name already meets. */
-const TOOL_NAME: Check = (value) => (typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? null : `${show(value)} is not a tool name`);
+const TOOL_NAME: Check = (value) =>
+  typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? null : `${show(value)} is not a tool name`;
 
 function stringMap(maxKeys: number, maxChars: number): Check {
   return (value) => {
@@ -89,7 +91,8 @@ const MATCH_VALUE: Check = (value) =>
 
 const PROMPT_KEYS = new Set(['id', 'version', 'variables']);
 const checkPrompt: Check = (value) => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${show(value)} is not an object {id, version?, variables?}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `${show(value)} is not an object {id, version?, variables?}`;
   const o = value as Record<string, unknown>;
   const unknown = Object.keys(o).find((k) => !PROMPT_KEYS.has(k));
   if (unknown) return `'${unknown}' is not a prompt field (id, version, variables)`;
@@ -152,7 +155,10 @@ export const PROFILE_FIELDS: Readonly<Record<string, Field>> = {
   idle_prompt_ms: { prop: 'idlePromptMs', check: asVariable('IDLE_PROMPT_MS', { kind: 'int', min: 0, max: 600000 }) },
   idle_max_prompts: { prop: 'idleMaxPrompts', check: asVariable('IDLE_MAX_PROMPTS', { kind: 'int', min: 0, max: 20 }) },
   max_call_seconds: { prop: 'maxCallSeconds', check: asVariable('MAX_CALL_SECONDS', { kind: 'int', min: 0, max: 86400 }) },
-  max_call_wrapup_seconds: { prop: 'maxCallWrapupSeconds', check: asVariable('MAX_CALL_WRAPUP_SECONDS', { kind: 'int', min: 0, max: 3600 }) },
+  max_call_wrapup_seconds: {
+    prop: 'maxCallWrapupSeconds',
+    check: asVariable('MAX_CALL_WRAPUP_SECONDS', { kind: 'int', min: 0, max: 3600 }),
+  },
 };
 
 export type ProfileValidation = { ok: true; profile: AgentProfile } | { ok: false; problems: string[] };
@@ -169,7 +175,8 @@ export interface ProfileContext {
  * problem too, so a misspelt setting is never silently ignored.
  */
 export function validateProfile(doc: unknown, context: ProfileContext = {}): ProfileValidation {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, problems: [`the profile is ${show(doc)}, not an object`] };
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    return { ok: false, problems: [`the profile is ${show(doc)}, not an object`] };
   const problems: string[] = [];
   const profile: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc)) {

@@ -88,9 +88,13 @@ describe('ProfileService', () => {
     const resolved = await service.resolve(call({ from: '+4930123', to: '5001', crm_ref: 'A-9' }));
     expect(resolved.instructions).toBe('Caller +4930123 dialled 5001. Ref A-9. {{nickname}} {{nickname}}');
     expect(resolved.openai.greeting).toBe('Hello, this is line 5001');
-    expect(resolved.openai.mcpServers).toEqual([{ server_label: 'crm', server_url: 'https://crm.example/mcp', headers: { 'X-Call': UUID } }]);
+    expect(resolved.openai.mcpServers).toEqual([
+      { server_label: 'crm', server_url: 'https://crm.example/mcp', headers: { 'X-Call': UUID } },
+    ]);
     expect(resolved.guards).toEqual({ idlePromptMs: 8000, maxCallSeconds: 600 });
-    expect(warnings()).toEqual([expect.objectContaining({ uuid: UUID, placeholders: ['nickname'], msg: 'unknown placeholders left as written' })]);
+    expect(warnings()).toEqual([
+      expect.objectContaining({ uuid: UUID, placeholders: ['nickname'], msg: 'unknown placeholders left as written' }),
+    ]);
   });
 
   describe('instructionsFor', () => {
@@ -115,7 +119,9 @@ describe('ProfileService', () => {
       const callLogs = captureLogs();
       const callLogger = callLogs.logger.child({ uuid: UUID });
       expect(service.instructionsFor(resolved, fromSources, callLogger)).toEqual({ text: 'Help 200 with {{topic}}.', source: 'file' });
-      expect(callLogs.lines().filter((l) => l.level === 'warn')).toEqual([expect.objectContaining({ uuid: UUID, placeholders: ['topic'] })]);
+      expect(callLogs.lines().filter((l) => l.level === 'warn')).toEqual([
+        expect.objectContaining({ uuid: UUID, placeholders: ['topic'] }),
+      ]);
     });
   });
 
@@ -146,14 +152,26 @@ describe('ProfileService with misbehaving sources', () => {
   async function withSources(sources: ProfileSource[]) {
     const logs = captureLogs();
     const moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule.forRoot(loadConfig({ OPENAI_REALTIME_URL: 'simulator', AGENT_PROFILE_TIMEOUT_MS: '200' })), LoggingModule.forRoot(logs.logger), MetricsModule],
+      imports: [
+        AppConfigModule.forRoot(loadConfig({ OPENAI_REALTIME_URL: 'simulator', AGENT_PROFILE_TIMEOUT_MS: '200' })),
+        LoggingModule.forRoot(logs.logger),
+        MetricsModule,
+      ],
       providers: [ProfileService, { provide: PROFILE_SOURCES, useValue: sources }],
     }).compile();
-    return { service: moduleRef.get(ProfileService), metrics: moduleRef.get(MetricsService), warnings: () => logs.lines().filter((l) => l.level === 'warn'), moduleRef };
+    return {
+      service: moduleRef.get(ProfileService),
+      metrics: moduleRef.get(MetricsService),
+      warnings: () => logs.lines().filter((l) => l.level === 'warn'),
+      moduleRef,
+    };
   }
 
   it('treats a source that throws as a fall-through, with one warning', async () => {
-    const h = await withSources([source('crm', () => Promise.reject(new Error('boom'))), source('backup', async () => ({ profile: { voice: 'ash' }, name: 'b' }))]);
+    const h = await withSources([
+      source('crm', () => Promise.reject(new Error('boom'))),
+      source('backup', async () => ({ profile: { voice: 'ash' }, name: 'b' })),
+    ]);
     await expect(h.service.resolve(call())).resolves.toMatchObject({ source: 'backup', name: 'b', openai: { voice: 'ash' } });
     expect(h.warnings()).toEqual([expect.objectContaining({ uuid: UUID, source: 'crm', reason: 'failed: boom' })]);
     await h.moduleRef.close();
@@ -162,7 +180,9 @@ describe('ProfileService with misbehaving sources', () => {
   it('stops waiting for a source that never answers and uses the env defaults', async () => {
     const h = await withSources([source('stuck', () => new Promise(() => undefined))]);
     await expect(h.service.resolve(call())).resolves.toMatchObject({ source: 'env', name: 'env', openai: { voice: 'marin' } });
-    expect(h.warnings()).toEqual([expect.objectContaining({ uuid: UUID, source: 'stuck', reason: expect.stringMatching(/^no answer within/) })]);
+    expect(h.warnings()).toEqual([
+      expect.objectContaining({ uuid: UUID, source: 'stuck', reason: expect.stringMatching(/^no answer within/) }),
+    ]);
     await h.moduleRef.close();
   });
 

@@ -102,7 +102,13 @@ export class ProfileService implements OnModuleInit {
     this.calls.labels(found.source).inc();
     // Names, never the instructions: they may be long and are the operator's business.
     logger.info(
-      { profile: resolved.name, version: resolved.version, source: resolved.source, changesConnection: resolved.changesConnection, ms: Date.now() - started },
+      {
+        profile: resolved.name,
+        version: resolved.version,
+        source: resolved.source,
+        changesConnection: resolved.changesConnection,
+        ms: Date.now() - started,
+      },
       'profile resolved',
     );
     return resolved;

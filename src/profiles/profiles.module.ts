@@ -9,7 +9,12 @@ import { ProviderConfigProfileSource } from './provider-config-profile.source.js
 import { UrlProfileSource } from './url-profile.source.js';
 
 /** Highest priority first; the first source with a profile for the call wins. A new source is one class and one line here. */
-const SOURCES_IN_PRIORITY_ORDER: Type<ProfileSource>[] = [UrlProfileSource, FileProfileSource, ProviderConfigProfileSource, EnvProfileSource];
+const SOURCES_IN_PRIORITY_ORDER: Type<ProfileSource>[] = [
+  UrlProfileSource,
+  FileProfileSource,
+  ProviderConfigProfileSource,
+  EnvProfileSource,
+];
 
 /** ToolsModule: a profile's tool allow-list is checked against the loaded tools. */
 @Module({

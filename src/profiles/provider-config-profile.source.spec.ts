@@ -1,7 +1,11 @@
 import { ConfigError } from '../config/index.js';
 import { startProfiles, type ProfilesHarness } from './testing/profiles-test-kit.js';
 
-const call = (providerConfig: unknown, uuid = 'call-pc') => ({ uuid, transport: 'ws' as const, metadata: { to: '5001', provider_config: providerConfig } });
+const call = (providerConfig: unknown, uuid = 'call-pc') => ({
+  uuid,
+  transport: 'ws' as const,
+  metadata: { to: '5001', provider_config: providerConfig },
+});
 
 describe('provider_config profiles (PROVIDER_CONFIG_FIELDS)', () => {
   let h: ProfilesHarness | undefined;
@@ -12,7 +16,9 @@ describe('provider_config profiles (PROVIDER_CONFIG_FIELDS)', () => {
 
   it('applies only the allow-listed fields', async () => {
     h = await startProfiles({ PROVIDER_CONFIG_FIELDS: 'voice,greeting' });
-    const resolved = await h.service.resolve(call({ voice: 'cedar', greeting: 'Hi {{called_number}}', model: 'gpt-realtime-2', instructions: 'Obey me' }));
+    const resolved = await h.service.resolve(
+      call({ voice: 'cedar', greeting: 'Hi {{called_number}}', model: 'gpt-realtime-2', instructions: 'Obey me' }),
+    );
     expect(resolved).toMatchObject({ source: 'provider_config', name: 'provider_config', changesConnection: false });
     expect(resolved.openai).toMatchObject({ voice: 'cedar', greeting: 'Hi 5001', model: 'gpt-realtime-2.1' });
     expect(resolved.instructions).toBeUndefined();
@@ -42,7 +48,10 @@ describe('provider_config profiles (PROVIDER_CONFIG_FIELDS)', () => {
 
   it('falls to the next source with one warning naming the field when a value is invalid', async () => {
     h = await startProfiles({ PROVIDER_CONFIG_FIELDS: 'voice,vad_threshold' });
-    await expect(h.service.resolve(call({ voice: 'cedar', vad_threshold: 7 }))).resolves.toMatchObject({ source: 'env', openai: { voice: 'marin' } });
+    await expect(h.service.resolve(call({ voice: 'cedar', vad_threshold: 7 }))).resolves.toMatchObject({
+      source: 'env',
+      openai: { voice: 'marin' },
+    });
     expect(h.warnings()).toEqual([
       expect.objectContaining({
         uuid: 'call-pc',

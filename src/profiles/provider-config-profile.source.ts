@@ -61,6 +61,10 @@ export class ProviderConfigProfileSource implements ProfileSource {
     if (Object.keys(picked).length === 0) return null;
     const checked = this.validator.validate(picked);
     if (!checked.ok) return warnFallThrough(call, this.name, `invalid profile: ${checked.problems.join('; ')}`);
-    return { profile: checked.profile, name: checked.profile.name ?? this.name, ...(checked.profile.version ? { version: checked.profile.version } : {}) };
+    return {
+      profile: checked.profile,
+      name: checked.profile.name ?? this.name,
+      ...(checked.profile.version ? { version: checked.profile.version } : {}),
+    };
   }
 }

@@ -53,7 +53,9 @@ describe('RealtimeClient against the fake upstream: what an upstream can make it
     const warnings = logs.lines().filter((l) => /upstream is not reading/.test(String(l.msg)));
     expect(warnings).toHaveLength(1);
     client.close();
-    expect(logs.lines().find((l) => /caller audio dropped for an upstream that was not reading/.test(String(l.msg)))).toMatchObject({ droppedAudioBytes: refused * 4800 });
+    expect(logs.lines().find((l) => /caller audio dropped for an upstream that was not reading/.test(String(l.msg)))).toMatchObject({
+      droppedAudioBytes: refused * 4800,
+    });
   });
 
   it('a reading upstream gets every chunk', async () => {
@@ -68,11 +70,16 @@ describe('RealtimeClient against the fake upstream: what an upstream can make it
 
   it('an oversized audio delta is dropped and counted; long strings are cut and the API key redacted at the edge, however nested', async () => {
     const { client, upstream, events, logs } = await connect();
-    upstream.sendRaw(JSON.stringify({ type: 'response.output_audio.delta', response_id: 'r', item_id: 'i', delta: 'A'.repeat(2 * 1024 * 1024) }));
-    upstream.sendRaw(JSON.stringify({ type: 'error', error: { code: 'invalid_value', message: `key ${API_KEY} then ${'m'.repeat(1_000_000)}` } }));
+    upstream.sendRaw(
+      JSON.stringify({ type: 'response.output_audio.delta', response_id: 'r', item_id: 'i', delta: 'A'.repeat(2 * 1024 * 1024) }),
+    );
+    upstream.sendRaw(
+      JSON.stringify({ type: 'error', error: { code: 'invalid_value', message: `key ${API_KEY} then ${'m'.repeat(1_000_000)}` } }),
+    );
     upstream.sendRaw(JSON.stringify({ type: 'x.unknown', a: { b: [{ c: `Bearer ${API_KEY}` }] }, d: encodeURIComponent(API_KEY) }));
     const deadline = Date.now() + 5000;
-    while (events.filter((e) => e.type !== 'session.created' && e.type !== 'session.updated').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (events.filter((e) => e.type !== 'session.created' && e.type !== 'session.updated').length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     const got = events.filter((e) => e.type === 'error' || e.type === 'x.unknown');
     expect(got.map((e) => e.type)).toEqual(['error', 'x.unknown']);
     const message = String((got[0].error as { message: string }).message);

@@ -81,7 +81,10 @@ export class RealtimeClient {
         maxPayload: MAX_UPSTREAM_MESSAGE,
       });
       this.ws = ws;
-      const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `upstream did not answer within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs);
+      const timer = setTimeout(
+        () => fail(new UpstreamFailure('timeout', `upstream did not answer within ${this.connectTimeoutMs} ms`, { retryable: true })),
+        this.connectTimeoutMs,
+      );
       const fail = (failure: UpstreamFailure) => {
         if (settled) return;
         settled = true;
@@ -107,10 +110,20 @@ export class RealtimeClient {
       });
       ws.on('close', (code: number, reason: Buffer) => {
         if (!settled) {
-          fail(new UpstreamFailure('closed', `upstream closed during connect (${code} ${reason.toString()})`.trim(), { status: code, retryable: true }));
+          fail(
+            new UpstreamFailure('closed', `upstream closed during connect (${code} ${reason.toString()})`.trim(), {
+              status: code,
+              retryable: true,
+            }),
+          );
           return;
         }
-        this.reportLost(new UpstreamFailure('closed', `upstream closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`, { status: code, retryable: true }));
+        this.reportLost(
+          new UpstreamFailure('closed', `upstream closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`, {
+            status: code,
+            retryable: true,
+          }),
+        );
       });
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
         const event = this.parse(data, isBinary);
@@ -165,7 +178,10 @@ export class RealtimeClient {
 
   close(): void {
     if (this.droppedAudioChunks > 0 && !this.closedByUs) {
-      this.logger.warn({ upstream: this.target.display, droppedAudioBytes: this.droppedAudioBytes, droppedAudioChunks: this.droppedAudioChunks }, 'caller audio dropped for an upstream that was not reading');
+      this.logger.warn(
+        { upstream: this.target.display, droppedAudioBytes: this.droppedAudioBytes, droppedAudioChunks: this.droppedAudioChunks },
+        'caller audio dropped for an upstream that was not reading',
+      );
     }
     this.closedByUs = true;
     this.stopHeartbeat?.();
@@ -199,7 +215,8 @@ export class RealtimeClient {
     if (event.type === AUDIO_DELTA) {
       const delta = (event as { delta?: unknown }).delta;
       if (typeof delta === 'string' && delta.length > MAX_AUDIO_DELTA_CHARS) {
-        if (this.malformed++ === 0) this.logger.warn({ upstream: this.target.display, chars: delta.length }, 'oversized audio delta from upstream ignored');
+        if (this.malformed++ === 0)
+          this.logger.warn({ upstream: this.target.display, chars: delta.length }, 'oversized audio delta from upstream ignored');
         return undefined;
       }
     } else {

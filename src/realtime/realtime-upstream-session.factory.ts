@@ -26,6 +26,11 @@ export class RealtimeUpstreamSessionFactory implements UpstreamSessionFactory {
   create(logger: Logger, listener: UpstreamListener, call?: UpstreamCallSettings): UpstreamSession {
     const openai = call?.openai ?? this.config.openai;
     const target = this.target(openai);
-    return new RealtimeUpstreamSession(openai, (handlers) => new RealtimeClient(target, openai.connectTimeoutMs, openai.heartbeatMs, logger, handlers), logger, listener);
+    return new RealtimeUpstreamSession(
+      openai,
+      (handlers) => new RealtimeClient(target, openai.connectTimeoutMs, openai.heartbeatMs, logger, handlers),
+      logger,
+      listener,
+    );
   }
 }

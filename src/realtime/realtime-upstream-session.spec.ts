@@ -48,7 +48,10 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
   it("configures with the call's profile settings, and refuses (retryably, sending nothing) a profile that needs another model than the connection's", async () => {
     const { s } = session();
     const { openai } = loadConfig({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-test' });
-    const opening = s.open({ instructions: 'hi', tools: [], replay: [], call: { openai: { ...openai, voice: 'ash' }, outputSpeed: 1.1 } }, new AbortController().signal);
+    const opening = s.open(
+      { instructions: 'hi', tools: [], replay: [], call: { openai: { ...openai, voice: 'ash' }, outputSpeed: 1.1 } },
+      new AbortController().signal,
+    );
     const upstream = await fake.waitForConnection();
     const update = await upstream.waitFor('session.update');
     expect(update.session.audio.output).toMatchObject({ voice: 'ash', speed: 1.1 });
@@ -57,9 +60,15 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
     s.close();
 
     const other = session();
-    const refused = other.s.open({ instructions: 'hi', tools: [], replay: [], call: { openai: { ...openai, model: 'gpt-realtime-1.5' } } }, new AbortController().signal);
+    const refused = other.s.open(
+      { instructions: 'hi', tools: [], replay: [], call: { openai: { ...openai, model: 'gpt-realtime-1.5' } } },
+      new AbortController().signal,
+    );
     const second = await fake.waitForConnection();
-    const failure = await refused.then(() => undefined, (err: unknown) => err);
+    const failure = await refused.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(failure).toMatchObject({ kind: 'configuration', retryable: true });
     await second.closed;
     expect(second.count('session.update')).toBe(0);
@@ -73,12 +82,23 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
     upstream.send({
       type: 'error',
       event_id: 'e2',
-      error: { type: 'invalid_request_error', code: 'unknown_parameter', message: "Unknown parameter: 'session.temperature'.", param: 'session.temperature', event_id: update.event_id },
+      error: {
+        type: 'invalid_request_error',
+        code: 'unknown_parameter',
+        message: "Unknown parameter: 'session.temperature'.",
+        param: 'session.temperature',
+        event_id: update.event_id,
+      },
     });
-    const failure = await opening.then(() => undefined, (err: unknown) => err);
+    const failure = await opening.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(UpstreamFailure);
     expect(failure).toMatchObject({ kind: 'configuration', retryable: false, code: 'unknown_parameter' });
-    expect((failure as Error).message).toMatch(/refused the session configuration \(unknown_parameter\): Unknown parameter: 'session.temperature'/);
+    expect((failure as Error).message).toMatch(
+      /refused the session configuration \(unknown_parameter\): Unknown parameter: 'session.temperature'/,
+    );
     expect(events).toEqual([]);
     await upstream.closed;
   });
@@ -92,8 +112,21 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
     await opening;
     s.heard('item_1', 2535);
     const truncate = await upstream.waitFor('conversation.item.truncate');
-    upstream.send({ type: 'error', event_id: 'e3', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Audio content of 2450ms is already shorter than 2535ms', event_id: truncate.event_id } });
-    upstream.send({ type: 'error', event_id: 'e4', error: { type: 'invalid_request_error', code: 'made_up_code_123', message: 'x'.repeat(5000) } });
+    upstream.send({
+      type: 'error',
+      event_id: 'e3',
+      error: {
+        type: 'invalid_request_error',
+        code: 'invalid_value',
+        message: 'Audio content of 2450ms is already shorter than 2535ms',
+        event_id: truncate.event_id,
+      },
+    });
+    upstream.send({
+      type: 'error',
+      event_id: 'e4',
+      error: { type: 'invalid_request_error', code: 'made_up_code_123', message: 'x'.repeat(5000) },
+    });
     await new Promise((r) => setTimeout(r, 100));
     // The fake itself refuses the truncation of an item it does not know: benign as well.
     const errors = events.flatMap((e) => (e.type === 'error' ? [e.error] : []));
@@ -106,7 +139,10 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
   });
 
   it('sends response.cancel only when turn detection does not interrupt by itself', async () => {
-    for (const [turn, expected] of [['server_vad', 0], ['none', 1]] as const) {
+    for (const [turn, expected] of [
+      ['server_vad', 0],
+      ['none', 1],
+    ] as const) {
       const { s } = session({ OPENAI_TURN_DETECTION: turn });
       const opening = s.open({ instructions: 'hi', tools: [], replay: [] }, new AbortController().signal);
       const upstream = await fake.waitForConnection();

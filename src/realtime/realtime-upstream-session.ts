@@ -8,12 +8,7 @@ import { replayItemEvent, textItemEvent } from './replay-items.js';
 import { readServerEvent } from './server-event-reader.js';
 import { buildSessionUpdate } from './session-update.js';
 import { UpstreamFailure } from './upstream-failure.js';
-import type {
-  UpstreamCapabilities,
-  UpstreamListener,
-  UpstreamSession,
-  UpstreamSessionSettings,
-} from './upstream-session.js';
+import type { UpstreamCapabilities, UpstreamListener, UpstreamSession, UpstreamSessionSettings } from './upstream-session.js';
 
 /** How many sent event ids are remembered for reading errors in context. */
 const MAX_TRACKED_EVENT_IDS = 64;
@@ -99,7 +94,11 @@ export class RealtimeUpstreamSession implements UpstreamSession {
     // The connection was opened for another model than the call's profile names (the profile was
     // not known yet): a new connection, opened with the profile, can serve it.
     if (openai.model !== this.openai.model) {
-      throw new UpstreamFailure('configuration', `the call's profile needs model ${openai.model}, this connection was opened for ${this.openai.model}`, { retryable: true });
+      throw new UpstreamFailure(
+        'configuration',
+        `the call's profile needs model ${openai.model}, this connection was opened for ${this.openai.model}`,
+        { retryable: true },
+      );
     }
     const update = buildSessionUpdate(
       openai,
@@ -118,7 +117,10 @@ export class RealtimeUpstreamSession implements UpstreamSession {
     const waitMs = Math.max(this.openai.connectTimeoutMs, MIN_CONFIGURE_WAIT_MS);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => settle(new UpstreamFailure('timeout', `upstream did not confirm the session configuration within ${waitMs} ms`, { retryable: true })),
+        () =>
+          settle(
+            new UpstreamFailure('timeout', `upstream did not confirm the session configuration within ${waitMs} ms`, { retryable: true }),
+          ),
         waitMs,
       );
       const onAbort = () => settle(aborted());
@@ -141,7 +143,10 @@ export class RealtimeUpstreamSession implements UpstreamSession {
   }
 
   respond(instructions?: string): void {
-    this.send(instructions === undefined ? { type: 'response.create' } : { type: 'response.create', response: { instructions } }, 'response.create');
+    this.send(
+      instructions === undefined ? { type: 'response.create' } : { type: 'response.create', response: { instructions } },
+      'response.create',
+    );
   }
 
   cancel(): void {
@@ -151,7 +156,10 @@ export class RealtimeUpstreamSession implements UpstreamSession {
   }
 
   heard(itemId: string, audioEndMs: number): void {
-    this.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: Math.max(0, Math.floor(audioEndMs)) }, 'conversation.item.truncate');
+    this.send(
+      { type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: Math.max(0, Math.floor(audioEndMs)) },
+      'conversation.item.truncate',
+    );
   }
 
   addUserText(text: string): void {
@@ -163,7 +171,10 @@ export class RealtimeUpstreamSession implements UpstreamSession {
   }
 
   toolResult(callId: string, output: string): void {
-    this.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } }, 'conversation.item.create');
+    this.send(
+      { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } },
+      'conversation.item.create',
+    );
   }
 
   close(): void {
@@ -204,7 +215,11 @@ export class RealtimeUpstreamSession implements UpstreamSession {
         // A failed turn comes with no error event: classify its code like one (fatal, transient).
         if (ev.type === 'response_done' && ev.status === 'failed') {
           const code = ev.reason ?? 'unknown';
-          this.listener.event({ ...ev, reason: boundedErrorCode(code), error: classifyError(code, `the response failed (${boundedErrorCode(code)})`, undefined) });
+          this.listener.event({
+            ...ev,
+            reason: boundedErrorCode(code),
+            error: classifyError(code, `the response failed (${boundedErrorCode(code)})`, undefined),
+          });
           return;
         }
         this.listener.event(ev);
@@ -248,7 +263,10 @@ export class RealtimeUpstreamSession implements UpstreamSession {
       // fault is worth another session; a refused field would be refused again.
       const retryable = code === 'server_error';
       configuring.reject(
-        new UpstreamFailure('configuration', `upstream refused the session configuration (${info.code}): ${info.message}`, { retryable, code: info.code }),
+        new UpstreamFailure('configuration', `upstream refused the session configuration (${info.code}): ${info.message}`, {
+          retryable,
+          code: info.code,
+        }),
       );
       return;
     }

@@ -11,7 +11,11 @@ import { UPSTREAM_SESSION_FACTORY, type UpstreamSessionFactory } from './upstrea
  * (`OPENAI_INTERFACE=live`) or Realtime. Live options are read per session, so the simulator's
  * address (known only once it has started) is picked up.
  */
-function upstreamSessionFactory(config: AppConfig, realtime: RealtimeUpstreamSessionFactory, simulator: SimulatorService): UpstreamSessionFactory {
+function upstreamSessionFactory(
+  config: AppConfig,
+  realtime: RealtimeUpstreamSessionFactory,
+  simulator: SimulatorService,
+): UpstreamSessionFactory {
   if (config.openai.interface !== 'live') return realtime;
   return new LiveUpstreamSessionFactory(() => liveSessionOptions(config.openai, simulator.url));
 }
@@ -20,7 +24,11 @@ function upstreamSessionFactory(config: AppConfig, realtime: RealtimeUpstreamSes
   imports: [SimulatorModule],
   providers: [
     RealtimeUpstreamSessionFactory,
-    { provide: UPSTREAM_SESSION_FACTORY, useFactory: upstreamSessionFactory, inject: [APP_CONFIG, RealtimeUpstreamSessionFactory, SimulatorService] },
+    {
+      provide: UPSTREAM_SESSION_FACTORY,
+      useFactory: upstreamSessionFactory,
+      inject: [APP_CONFIG, RealtimeUpstreamSessionFactory, SimulatorService],
+    },
   ],
   exports: [RealtimeUpstreamSessionFactory, UPSTREAM_SESSION_FACTORY],
 })

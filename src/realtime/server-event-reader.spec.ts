@@ -35,7 +35,9 @@ describe('readServerEvent', () => {
         ];
         for (const ev of events) {
           const reading = readServerEvent(ev);
-          expect(['event', 'error', 'malformed', 'ignored', 'skipped_call', 'transcription_failed', 'session_updated']).toContain(reading.kind);
+          expect(['event', 'error', 'malformed', 'ignored', 'skipped_call', 'transcription_failed', 'session_updated']).toContain(
+            reading.kind,
+          );
           if (reading.kind === 'error') {
             expect(typeof reading.code).toBe('string');
             expect(typeof reading.message).toBe('string');
@@ -63,10 +65,17 @@ describe('readServerEvent', () => {
       kind: 'event',
       event: { type: 'tool_call', callId: 'c1', name: 'avr_hangup', arguments: '{}', responseId: 'r1' },
     });
-    expect(readServerEvent({ type: 'response.output_item.done', item: { ...item, status: 'incomplete' } })).toMatchObject({ kind: 'skipped_call', status: 'incomplete' });
+    expect(readServerEvent({ type: 'response.output_item.done', item: { ...item, status: 'incomplete' } })).toMatchObject({
+      kind: 'skipped_call',
+      status: 'incomplete',
+    });
     // The arguments event fires for barged-in calls too: it is never a tool call.
-    expect(readServerEvent({ type: 'response.function_call_arguments.done', call_id: 'c1', name: 'avr_hangup', arguments: '{}' })).toEqual({ kind: 'ignored' });
-    expect(readServerEvent({ type: 'response.output_item.done', item: { ...item, status: 'completed', arguments: { a: 1 } } })).toMatchObject({ kind: 'malformed' });
+    expect(readServerEvent({ type: 'response.function_call_arguments.done', call_id: 'c1', name: 'avr_hangup', arguments: '{}' })).toEqual({
+      kind: 'ignored',
+    });
+    expect(
+      readServerEvent({ type: 'response.output_item.done', item: { ...item, status: 'completed', arguments: { a: 1 } } }),
+    ).toMatchObject({ kind: 'malformed' });
   });
 
   it('gives response.done its status and the reason of a failed or incomplete response', () => {
@@ -75,12 +84,20 @@ describe('readServerEvent', () => {
       response: { id: 'r1', status: 'failed', status_details: { type: 'failed', error: { type: 'server_error', code: 'server_error' } } },
     });
     expect(failed).toEqual({ kind: 'event', event: { type: 'response_done', responseId: 'r1', status: 'failed', reason: 'server_error' } });
-    const incomplete = readServerEvent({ type: 'response.done', response: { id: 'r2', status: 'incomplete', status_details: { type: 'incomplete', reason: 'max_output_tokens' } } });
-    expect(incomplete).toEqual({ kind: 'event', event: { type: 'response_done', responseId: 'r2', status: 'incomplete', reason: 'max_output_tokens' } });
+    const incomplete = readServerEvent({
+      type: 'response.done',
+      response: { id: 'r2', status: 'incomplete', status_details: { type: 'incomplete', reason: 'max_output_tokens' } },
+    });
+    expect(incomplete).toEqual({
+      kind: 'event',
+      event: { type: 'response_done', responseId: 'r2', status: 'incomplete', reason: 'max_output_tokens' },
+    });
   });
 
   it('reads usage with missing or wrongly typed counts as zero', () => {
-    expect(readUsage({ input_tokens: 10, output_tokens: '5', total_tokens: 15, input_token_details: { audio_tokens: 7, cached_tokens: NaN } })).toEqual({
+    expect(
+      readUsage({ input_tokens: 10, output_tokens: '5', total_tokens: 15, input_token_details: { audio_tokens: 7, cached_tokens: NaN } }),
+    ).toEqual({
       inputTokens: 10,
       outputTokens: 0,
       totalTokens: 15,

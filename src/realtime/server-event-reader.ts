@@ -145,7 +145,8 @@ function readOutputItemDone(ev: ServerEvent): Reading {
   // Arguments are JSON text in the declarations; some models send "" for tools without parameters.
   const args = item.arguments === undefined || item.arguments === null ? '' : str(item.arguments);
   const responseId = optStr(ev.response_id);
-  if (name === undefined || callId === undefined || args === undefined || responseId === false) return malformed('response.output_item.done');
+  if (name === undefined || callId === undefined || args === undefined || responseId === false)
+    return malformed('response.output_item.done');
   return { kind: 'event', event: { type: 'tool_call', callId, name, arguments: args, ...(responseId ? { responseId } : {}) } };
 }
 

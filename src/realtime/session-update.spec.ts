@@ -36,7 +36,11 @@ describe('buildSessionUpdate', () => {
   it('maps turn detection settings', () => {
     const none = buildSessionUpdate(openai({ OPENAI_TURN_DETECTION: 'none' }), 'x', []);
     expect((none.session as { audio: { input: { turn_detection: unknown } } }).audio.input.turn_detection).toBeNull();
-    const semantic = buildSessionUpdate(openai({ OPENAI_TURN_DETECTION: 'semantic_vad', OPENAI_TURN_DETECTION_EAGERNESS: 'high' }), 'x', []);
+    const semantic = buildSessionUpdate(
+      openai({ OPENAI_TURN_DETECTION: 'semantic_vad', OPENAI_TURN_DETECTION_EAGERNESS: 'high' }),
+      'x',
+      [],
+    );
     expect((semantic.session as { audio: { input: { turn_detection: unknown } } }).audio.input.turn_detection).toMatchObject({
       type: 'semantic_vad',
       eagerness: 'high',
@@ -47,13 +51,22 @@ describe('buildSessionUpdate', () => {
 
   it('offers remote MCP servers as mcp tools next to the function tools', () => {
     const env = {
-      OPENAI_MCP_SERVERS: JSON.stringify([{ server_label: 'crm', server_url: 'https://mcp.example.com/sse', allowed_tools: ['find_customer'], headers: { 'X-Key': 'k' } }]),
+      OPENAI_MCP_SERVERS: JSON.stringify([
+        { server_label: 'crm', server_url: 'https://mcp.example.com/sse', allowed_tools: ['find_customer'], headers: { 'X-Key': 'k' } },
+      ]),
     };
     const fn = { type: 'function' as const, name: 'order_status', description: 'd', parameters: { type: 'object', properties: {} } };
     const ev = buildSessionUpdate(openai(env), 'x', [fn]);
     expect((ev.session as RealtimeSessionCreateRequest).tools).toEqual([
       fn,
-      { type: 'mcp', server_label: 'crm', server_url: 'https://mcp.example.com/sse', allowed_tools: ['find_customer'], headers: { 'X-Key': 'k' }, require_approval: 'never' },
+      {
+        type: 'mcp',
+        server_label: 'crm',
+        server_url: 'https://mcp.example.com/sse',
+        allowed_tools: ['find_customer'],
+        headers: { 'X-Key': 'k' },
+        require_approval: 'never',
+      },
     ]);
     expect(validateClientEvent(ev)).toEqual([]);
   });
@@ -72,7 +85,9 @@ describe('buildSessionUpdate', () => {
     const env = { OPENAI_MCP_SERVERS: JSON.stringify([{ server_label: 'crm', server_url: 'https://mcp.example.com/sse' }]) };
     const ev = buildSessionUpdate(openai(env), 'x', []);
     const session = ev.session as RealtimeSessionCreateRequest;
-    expect(session.tools).toEqual([{ type: 'mcp', server_label: 'crm', server_url: 'https://mcp.example.com/sse', require_approval: 'never' }]);
+    expect(session.tools).toEqual([
+      { type: 'mcp', server_label: 'crm', server_url: 'https://mcp.example.com/sse', require_approval: 'never' },
+    ]);
     expect(session.tool_choice).toBe('auto');
     expect(validateClientEvent(ev)).toEqual([]);
   });
@@ -97,7 +112,10 @@ describe('buildSessionUpdate', () => {
     });
 
     it('sends the output speed and the transcription keywords (as the transcription prompt)', () => {
-      const ev = buildSessionUpdate(openai({ OPENAI_TRANSCRIPTION_MODEL: 'whisper-1' }), 'x', [], { outputSpeed: 1.25, transcriptionKeywords: ['Acme', 'ZX-81'] });
+      const ev = buildSessionUpdate(openai({ OPENAI_TRANSCRIPTION_MODEL: 'whisper-1' }), 'x', [], {
+        outputSpeed: 1.25,
+        transcriptionKeywords: ['Acme', 'ZX-81'],
+      });
       const session = ev.session as RealtimeSessionCreateRequest;
       expect(session.audio?.output?.speed).toBe(1.25);
       expect(session.audio?.input?.transcription).toMatchObject({ prompt: 'Acme, ZX-81' });
@@ -105,7 +123,9 @@ describe('buildSessionUpdate', () => {
     });
 
     it('sends no transcription prompt to a transcription model that takes none', () => {
-      const ev = buildSessionUpdate(openai({ OPENAI_TRANSCRIPTION_MODEL: 'gpt-realtime-whisper' }), 'x', [], { transcriptionKeywords: ['Acme'] });
+      const ev = buildSessionUpdate(openai({ OPENAI_TRANSCRIPTION_MODEL: 'gpt-realtime-whisper' }), 'x', [], {
+        transcriptionKeywords: ['Acme'],
+      });
       expect((ev.session as RealtimeSessionCreateRequest).audio?.input?.transcription).toEqual({ model: 'gpt-realtime-whisper' });
     });
 

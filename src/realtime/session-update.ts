@@ -55,7 +55,10 @@ export function buildSessionUpdate(
             create_response: true,
             interrupt_response: true,
           };
-  const keywords = extras.transcriptionKeywords?.length && takesTranscriptionPrompt(openai.transcriptionModel) ? extras.transcriptionKeywords.join(', ') : undefined;
+  const keywords =
+    extras.transcriptionKeywords?.length && takesTranscriptionPrompt(openai.transcriptionModel)
+      ? extras.transcriptionKeywords.join(', ')
+      : undefined;
   const session: RealtimeSessionCreateRequest = {
     type: 'realtime',
     ...(instructions || !extras.prompt ? { instructions } : {}),

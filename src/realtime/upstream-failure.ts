@@ -16,7 +16,11 @@ export function failureFromHttpStatus(status: number, body: string): UpstreamFai
         : status >= 500
           ? 'server error'
           : 'request refused';
-  return new UpstreamFailure('http', `upstream refused the connection: HTTP ${status} (${meaning})`, { status, retryable, ...(code ? { code } : {}) });
+  return new UpstreamFailure('http', `upstream refused the connection: HTTP ${status} (${meaning})`, {
+    status,
+    retryable,
+    ...(code ? { code } : {}),
+  });
 }
 
 export function failureFromSocketError(err: NodeJS.ErrnoException): UpstreamFailure {
@@ -25,7 +29,8 @@ export function failureFromSocketError(err: NodeJS.ErrnoException): UpstreamFail
     // Cluster DNS answers NXDOMAIN for a moment while it restarts: worth the bounded retries.
     return new UpstreamFailure('dns', `upstream host not found (${err.code})`, { retryable: true });
   }
-  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return new UpstreamFailure('network', 'upstream connection reset', { retryable: true });
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE')
+    return new UpstreamFailure('network', 'upstream connection reset', { retryable: true });
   const tls = typeof err.code === 'string' && (err.code.startsWith('ERR_TLS') || err.code.includes('CERT'));
   return new UpstreamFailure('network', `upstream ${tls ? 'TLS ' : ''}error: ${err.code ?? err.message}`, { retryable: !tls });
 }

@@ -21,5 +21,10 @@ export function upstreamTarget(baseUrl: string, openai: AppConfig['openai']): Up
     if (url.hostname.endsWith('.openai.azure.com')) headers['api-key'] = openai.apiKey;
     else headers.Authorization = `Bearer ${openai.apiKey}`;
   }
-  return { url: url.toString(), headers, display: `${url.protocol}//${url.host}${url.pathname}`, maxSendBufferBytes: openai.maxSendBufferBytes };
+  return {
+    url: url.toString(),
+    headers,
+    display: `${url.protocol}//${url.host}${url.pathname}`,
+    maxSendBufferBytes: openai.maxSendBufferBytes,
+  };
 }

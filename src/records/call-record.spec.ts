@@ -10,7 +10,11 @@ describe('buildCallRecord', () => {
   it('keeps the fields legacy call-summary receivers read exactly in their shape', () => {
     expect(record.sessionUuid).toBe('0b8f3c52-6d1e-4f7a-9c2b-5e4d3a2f1b10');
     expect(record.callerInfo).toEqual({ phoneNumber: '+15551234567', channel: 'PJSIP/trunk-00000042', extension: '1000' });
-    expect(record.callMetadata).toEqual({ startTime: '2025-01-15T10:00:00.000Z', endTime: '2025-01-15T10:01:23.456Z', durationSeconds: 83.456 });
+    expect(record.callMetadata).toEqual({
+      startTime: '2025-01-15T10:00:00.000Z',
+      endTime: '2025-01-15T10:01:23.456Z',
+      durationSeconds: 83.456,
+    });
   });
 
   it('lists caller and agent turns in spoken order, marking the interrupted one and leaving tools out', () => {
@@ -27,7 +31,14 @@ describe('buildCallRecord', () => {
 
   it('reports each tool call with its arguments and its result or error', () => {
     expect(record.toolCalls).toEqual([
-      { name: 'lookup_order', ok: true, arguments: { orderNumber: TOOL_TEXT.orderNumber }, result: TOOL_TEXT.lookupResult, durationMs: 120, timestamp: at(6_400) },
+      {
+        name: 'lookup_order',
+        ok: true,
+        arguments: { orderNumber: TOOL_TEXT.orderNumber },
+        result: TOOL_TEXT.lookupResult,
+        durationMs: 120,
+        timestamp: at(6_400),
+      },
       {
         name: 'update_address',
         ok: false,

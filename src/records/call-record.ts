@@ -104,7 +104,15 @@ export function buildCallRecord(input: CallRecordInput, opts: CallRecordOptions)
     transcripts: spoken.map((item) => transcriptEntry(item, opts.includeTranscripts)),
     toolCalls: tools.map((item) => toolCallEntry(item, opts.includeTranscripts)),
     instructionsSource: input.instructionsSource,
-    ...(input.profile ? { profile: { name: input.profile.name, ...(input.profile.version ? { version: input.profile.version } : {}), source: input.profile.source } } : {}),
+    ...(input.profile
+      ? {
+          profile: {
+            name: input.profile.name,
+            ...(input.profile.version ? { version: input.profile.version } : {}),
+            source: input.profile.source,
+          },
+        }
+      : {}),
     interface: opts.interface ?? 'realtime',
     model: input.model,
     voice: input.voice,

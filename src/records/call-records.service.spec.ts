@@ -127,7 +127,13 @@ describe('CallRecordsService', () => {
     await waitUntil(() => h.undelivered().length > 0, 5000, 'the undelivered line');
     expect(receiver.received).toHaveLength(1);
     expect(h.undelivered()).toEqual([
-      expect.objectContaining({ level: 'warn', uuid: 'call-refused', reason: 'HTTP 400 (not retried)', attempts: 1, record: expectedBody('call-refused') }),
+      expect.objectContaining({
+        level: 'warn',
+        uuid: 'call-refused',
+        reason: 'HTTP 400 (not retried)',
+        attempts: 1,
+        record: expectedBody('call-refused'),
+      }),
     ]);
     expect(await h.count('failed')).toBe(1);
     expect(await h.count('retried')).toBe(0);
@@ -153,7 +159,12 @@ describe('CallRecordsService', () => {
     await waitUntil(() => h.undelivered().length > 0, 5000, 'the undelivered line');
     expect(receiver.received).toHaveLength(2);
     expect(h.undelivered()).toEqual([
-      expect.objectContaining({ uuid: 'call-stuck', reason: 'timeout after 100 ms (attempt 2 of 2)', attempts: 2, record: expectedBody('call-stuck') }),
+      expect.objectContaining({
+        uuid: 'call-stuck',
+        reason: 'timeout after 100 ms (attempt 2 of 2)',
+        attempts: 2,
+        record: expectedBody('call-stuck'),
+      }),
     ]);
     expect(await h.count('retried')).toBe(1);
     expect(await h.count('failed')).toBe(1);
@@ -177,7 +188,12 @@ describe('CallRecordsService', () => {
     for (const uuid of ['q-1', 'q-2', 'q-3', 'q-4']) h.service.submit(call(uuid));
     // q-1 is under way, q-2 and q-3 filled the queue, q-4 pushed q-2 out.
     expect(h.undelivered()).toEqual([
-      expect.objectContaining({ level: 'warn', uuid: 'q-2', reason: 'queue full: dropped as the oldest of 2 pending records', record: expectedBody('q-2') }),
+      expect.objectContaining({
+        level: 'warn',
+        uuid: 'q-2',
+        reason: 'queue full: dropped as the oldest of 2 pending records',
+        record: expectedBody('q-2'),
+      }),
     ]);
     expect(await h.count('dropped')).toBe(1);
     await waitUntil(() => receiver.received.length === 1, 5000, 'the first request');

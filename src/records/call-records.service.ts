@@ -67,7 +67,10 @@ export class CallRecordsService implements OnApplicationShutdown {
         this.log.debug({ uuid: input.uuid }, 'call record not sent: no CALL_SUMMARY_URL configured');
         return;
       }
-      const record = buildCallRecord(input, { includeTranscripts: this.config.records.includeTranscripts, interface: this.config.openai.interface });
+      const record = buildCallRecord(input, {
+        includeTranscripts: this.config.records.includeTranscripts,
+        interface: this.config.openai.interface,
+      });
       // Text in a record (a reason, a tool error) may quote a configured secret: replaced by value.
       const body = this.redactor.redact(JSON.stringify(record));
       const delivery: Delivery = { uuid: input.uuid, record, body, attempts: 0, abort: new AbortController(), finished: false };
@@ -76,10 +79,15 @@ export class CallRecordsService implements OnApplicationShutdown {
       this.waitingBytes += delivery.body.length;
       this.startDeliveries();
       const { maxQueue, maxQueueBytes } = this.config.records;
-      if (this.waiting.length > maxQueue) this.giveUp(this.takeWaiting()!, `queue full: dropped as the oldest of ${maxQueue} pending records`, 'dropped');
+      if (this.waiting.length > maxQueue)
+        this.giveUp(this.takeWaiting()!, `queue full: dropped as the oldest of ${maxQueue} pending records`, 'dropped');
       // Bounded by size too: records with big client metadata must not add up to gigabytes.
       while (this.waitingBytes > maxQueueBytes && this.waiting.length > 0) {
-        this.giveUp(this.takeWaiting()!, `queue full: dropped as the oldest of ${this.waiting.length + 1} pending records over ${maxQueueBytes} bytes`, 'dropped');
+        this.giveUp(
+          this.takeWaiting()!,
+          `queue full: dropped as the oldest of ${this.waiting.length + 1} pending records over ${maxQueueBytes} bytes`,
+          'dropped',
+        );
       }
     } catch (err) {
       this.log.error({ uuid: input?.uuid, err }, 'call record could not be built');
@@ -134,18 +142,26 @@ export class CallRecordsService implements OnApplicationShutdown {
     const firstAttemptAt = Date.now();
     while (!delivery.finished) {
       delivery.attempts++;
-      const result = await postJson(this.target!, delivery.body, { headers: this.headers(delivery.uuid), timeoutMs, signal: delivery.abort.signal });
+      const result = await postJson(this.target!, delivery.body, {
+        headers: this.headers(delivery.uuid),
+        timeoutMs,
+        signal: delivery.abort.signal,
+      });
       if (delivery.finished) return;
       const verdict = judgeAttempt(result);
       if (verdict.delivered) return this.delivered(delivery, verdict.status);
       if (!verdict.retryable) return this.giveUp(delivery, `${verdict.reason} (not retried)`);
-      if (delivery.attempts >= maxAttempts) return this.giveUp(delivery, `${verdict.reason} (attempt ${delivery.attempts} of ${maxAttempts})`);
+      if (delivery.attempts >= maxAttempts)
+        return this.giveUp(delivery, `${verdict.reason} (attempt ${delivery.attempts} of ${maxAttempts})`);
       const waitMs = this.retryWaitMs(delivery.attempts);
       if (Date.now() + waitMs - firstAttemptAt > this.timing.maxTotalMs) {
         return this.giveUp(delivery, `${verdict.reason} (no retry within ${this.timing.maxTotalMs} ms of the first attempt)`);
       }
       this.metrics.callRecords.inc({ result: 'retried' });
-      this.log.info({ uuid: delivery.uuid, attempt: delivery.attempts, reason: verdict.reason, retryInMs: waitMs }, 'call record delivery failed, will retry');
+      this.log.info(
+        { uuid: delivery.uuid, attempt: delivery.attempts, reason: verdict.reason, retryInMs: waitMs },
+        'call record delivery failed, will retry',
+      );
       await this.pause(delivery, waitMs);
     }
   }

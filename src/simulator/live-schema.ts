@@ -37,7 +37,8 @@ const problemsOf = (list: string[]): LiveSchemaProblem[] =>
     return { code: code as LiveSchemaProblem['code'], param, message };
   });
 
-const report = (problems: string[], code: LiveSchemaProblem['code'], path: string, message: string) => problems.push(`${code}|${path}|${message}`);
+const report = (problems: string[], code: LiveSchemaProblem['code'], path: string, message: string) =>
+  problems.push(`${code}|${path}|${message}`);
 
 const str: Rule = (v, p, out) => {
   if (typeof v !== 'string') report(out, 'invalid_type', p, `${p} must be a string`);
@@ -73,7 +74,8 @@ function object(shape: Record<string, Rule>, required: string[] = []): Rule {
   return (v, p, out) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return report(out, 'invalid_type', p, `${p} must be an object`);
     const o = v as Record<string, unknown>;
-    for (const key of required) if (o[key] === undefined) report(out, 'missing_required_parameter', `${p}.${key}`, `Missing required parameter: '${p}.${key}'.`);
+    for (const key of required)
+      if (o[key] === undefined) report(out, 'missing_required_parameter', `${p}.${key}`, `Missing required parameter: '${p}.${key}'.`);
     for (const [key, value] of Object.entries(o)) {
       const rule = shape[key];
       if (!rule) report(out, 'unknown_parameter', `${p}.${key}`, `Unknown parameter: '${p}.${key}'.`);
@@ -93,7 +95,7 @@ function array(rule: Rule, max?: number): Rule {
 /** A tagged union: the `type` (or other tag) picks the shape. */
 function union(tag: string, variants: Record<string, Rule>, defaultVariant?: string): Rule {
   return (v, p, out) => {
-    const t = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[tag] ?? defaultVariant : undefined;
+    const t = typeof v === 'object' && v !== null ? ((v as Record<string, unknown>)[tag] ?? defaultVariant) : undefined;
     const rule = typeof t === 'string' ? variants[t] : undefined;
     if (!rule) return report(out, 'invalid_value', `${p}.${tag}`, `${p}.${tag} must be one of ${Object.keys(variants).join(', ')}`);
     rule(v, p, out);
@@ -111,12 +113,10 @@ const voice: Rule = (v, p, out) => {
   object({ id: str }, ['id'])(v, p, out);
 };
 
-const audio = object(
-  {
-    format: audioFormat,
-    output: object({ voice } satisfies Shape<SessionConfig.Audio.Output>),
-  } satisfies Shape<SessionConfig.Audio>,
-);
+const audio = object({
+  format: audioFormat,
+  output: object({ voice } satisfies Shape<SessionConfig.Audio.Output>),
+} satisfies Shape<SessionConfig.Audio>);
 
 const functionTool = object(
   { type: str, name: str, description: nullableStr, parameters: nullable(anyObject), strict: nullable(bool) } satisfies Shape<FunctionTool>,
@@ -155,7 +155,10 @@ const responsesConfig = object(
 const delegation = nullable(
   union('type', {
     client: object({ type: str, acknowledgement_delay_ms: num }),
-    responses: object({ type: str, responses: responsesConfig, acknowledgement_delay_ms: num } satisfies Shape<SessionConfig.Responses>, ['type', 'responses']),
+    responses: object({ type: str, responses: responsesConfig, acknowledgement_delay_ms: num } satisfies Shape<SessionConfig.Responses>, [
+      'type',
+      'responses',
+    ]),
     decisions: notUsedHere,
   }),
 );
@@ -166,7 +169,11 @@ const initialItem = union('role', {
   developer: object({ ...messageBase, role: str, content: array(textPart('input_text'), 1) }, ['role', 'content']),
   user: object({ ...messageBase, role: str, content: array(textPart('input_text'), 1) }, ['role', 'content']),
   assistant: object(
-    { ...messageBase, role: str, content: array(union('type', { text: textPart('text'), output_text: textPart('output_text') }, 'text'), 1) },
+    {
+      ...messageBase,
+      role: str,
+      content: array(union('type', { text: textPart('text'), output_text: textPart('output_text') }, 'text'), 1),
+    },
     ['role', 'content'],
   ),
 });

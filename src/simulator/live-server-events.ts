@@ -65,11 +65,29 @@ export function liveUsageUpdated(seconds: number, usageRatio?: number): SessionU
   };
 }
 
-export function liveSessionClosed(session: SessionResource, reason: SessionClosedEvent['reason'], seconds: number, clientEventId?: string | null): SessionClosedEvent {
-  return { type: 'session.closed', event_id: newId('event'), reason, session, usage: { seconds }, ...(clientEventId ? { client_event_id: clientEventId } : {}) };
+export function liveSessionClosed(
+  session: SessionResource,
+  reason: SessionClosedEvent['reason'],
+  seconds: number,
+  clientEventId?: string | null,
+): SessionClosedEvent {
+  return {
+    type: 'session.closed',
+    event_id: newId('event'),
+    reason,
+    session,
+    usage: { seconds },
+    ...(clientEventId ? { client_event_id: clientEventId } : {}),
+  };
 }
 
-export function liveError(opts: { code: string; message: string; type?: string; param?: string; clientEventId?: string | null }): ErrorEvent {
+export function liveError(opts: {
+  code: string;
+  message: string;
+  type?: string;
+  param?: string;
+  clientEventId?: string | null;
+}): ErrorEvent {
   const error: ErrorEvent['error'] = { type: opts.type ?? 'invalid_request_error', code: opts.code, message: opts.message };
   if (opts.param) error.param = opts.param;
   if (opts.clientEventId) error.client_event_id = opts.clientEventId;
@@ -77,18 +95,36 @@ export function liveError(opts: { code: string; message: string; type?: string; 
 }
 
 /** The ack of an append (`session.instructions.appended` and its two siblings). */
-export function liveAppended(type: 'session.instructions.appended' | 'session.thinking.appended' | 'session.commentary.appended', atMs: number, clientEventId?: string | null) {
+export function liveAppended(
+  type: 'session.instructions.appended' | 'session.thinking.appended' | 'session.commentary.appended',
+  atMs: number,
+  clientEventId?: string | null,
+) {
   return { type, event_id: newId('event'), start_ms: atMs, end_ms: atMs, ...(clientEventId ? { client_event_id: clientEventId } : {}) };
 }
 
 /** The nested events of one delegated function call (created, output_item.done completed). */
-export function liveFunctionCallEvents(delegationId: string, responseId: string, call: { callId: string; name: string; arguments: string }): ResponseEvent[] {
+export function liveFunctionCallEvents(
+  delegationId: string,
+  responseId: string,
+  call: { callId: string; name: string; arguments: string },
+): ResponseEvent[] {
   return [
-    liveResponseEvent(delegationId, { type: 'response.created', response: { id: responseId, object: 'response', status: 'in_progress', output: [] } }),
+    liveResponseEvent(delegationId, {
+      type: 'response.created',
+      response: { id: responseId, object: 'response', status: 'in_progress', output: [] },
+    }),
     liveResponseEvent(delegationId, {
       type: 'response.output_item.done',
       output_index: 0,
-      item: { type: 'function_call', id: newId('fc'), call_id: call.callId, name: call.name, arguments: call.arguments, status: 'completed' },
+      item: {
+        type: 'function_call',
+        id: newId('fc'),
+        call_id: call.callId,
+        name: call.name,
+        arguments: call.arguments,
+        status: 'completed',
+      },
     }),
   ];
 }

@@ -128,7 +128,9 @@ export class LiveSimulatedSession {
     }
     if (this.closing) return this.send(liveError({ code: 'invalid_value', message: 'The session is closing.', clientEventId }));
     if (!this.resource && ev.type !== 'session.start') {
-      return this.send(liveError({ code: LIVE_NOT_STARTED_CODE, message: 'Wait for session.started before sending audio or commands.', clientEventId }));
+      return this.send(
+        liveError({ code: LIVE_NOT_STARTED_CODE, message: 'Wait for session.started before sending audio or commands.', clientEventId }),
+      );
     }
     switch (ev.type) {
       case 'session.start':
@@ -158,7 +160,14 @@ export class LiveSimulatedSession {
     if (this.resource) return this.send(liveError({ code: 'invalid_value', message: 'The session has already started.', clientEventId }));
     const voice = config.audio?.output?.voice;
     if (typeof voice === 'string' && !(LIVE_VOICES as readonly string[]).includes(voice)) {
-      this.send(liveError({ code: 'invalid_value', message: `Invalid value: '${clip(voice, 40)}'. Unknown voice.`, param: 'session.audio.output.voice', clientEventId }));
+      this.send(
+        liveError({
+          code: 'invalid_value',
+          message: `Invalid value: '${clip(voice, 40)}'. Unknown voice.`,
+          param: 'session.audio.output.voice',
+          clientEventId,
+        }),
+      );
       this.ws.close(1008, 'invalid session.start');
       return;
     }
@@ -166,15 +175,22 @@ export class LiveSimulatedSession {
     this.rate = format.rate;
     this.format = format.type === 'audio/pcm' ? { type: 'audio/pcm', rate: 24000 } : { type: format.type };
     this.silence = encodeFromPcm16(new Int16Array((this.rate * CHUNK_MS) / 1000), this.format);
-    this.detector = new TurnDetector(this.rate, { threshold: this.behaviour.vadThreshold, silenceMs: 500, maxUtteranceMs: 30_000 }, {
-      speechStarted: () => this.onCallerSpeech(),
-      speechStopped: (endMs, utterance) => this.onCallerTurn(endMs, utterance),
-    });
+    this.detector = new TurnDetector(
+      this.rate,
+      { threshold: this.behaviour.vadThreshold, silenceMs: 500, maxUtteranceMs: 30_000 },
+      {
+        speechStarted: () => this.onCallerSpeech(),
+        speechStopped: (endMs, utterance) => this.onCallerTurn(endMs, utterance),
+      },
+    );
     this.config = config;
     this.startedAt = Date.now();
     this.resource = liveSessionResource(config, Math.floor((this.startedAt + this.behaviour.sessionLimitMs) / 1000));
     this.send(liveSessionStarted(this.resource, clientEventId));
-    this.usageTimer = setInterval(() => this.send(liveUsageUpdated(Math.floor(this.sessionMs() / 1000), 0.05)), this.behaviour.usageIntervalMs);
+    this.usageTimer = setInterval(
+      () => this.send(liveUsageUpdated(Math.floor(this.sessionMs() / 1000), 0.05)),
+      this.behaviour.usageIntervalMs,
+    );
     this.limitTimer = setTimeout(() => this.end('expired'), this.behaviour.sessionLimitMs);
     if (this.behaviour.realTimePacing) this.scheduleOutput();
   }
@@ -218,8 +234,18 @@ export class LiveSimulatedSession {
     const delegationId = newId('item_delegation');
     const responseId = newId('resp');
     const callId = newId('call');
-    this.send({ type: 'session.delegation.created', event_id: newId('event'), offset_ms: this.sessionMs(), delegation: { id: delegationId, type: 'delegation', target: 'responses', response_id: responseId } } as { type: string });
-    for (const ev of liveFunctionCallEvents(delegationId, responseId, { callId, name: tool.name, arguments: JSON.stringify(tool.arguments) })) this.send(ev);
+    this.send({
+      type: 'session.delegation.created',
+      event_id: newId('event'),
+      offset_ms: this.sessionMs(),
+      delegation: { id: delegationId, type: 'delegation', target: 'responses', response_id: responseId },
+    } as { type: string });
+    for (const ev of liveFunctionCallEvents(delegationId, responseId, {
+      callId,
+      name: tool.name,
+      arguments: JSON.stringify(tool.arguments),
+    }))
+      this.send(ev);
     this.pendingCall = { callId, name: tool.name, delegationId, responseId };
   }
 
@@ -232,11 +258,24 @@ export class LiveSimulatedSession {
     const call = this.pendingCall;
     if (!call || call.output === undefined) {
       // "Do not send response.create" before every result: the backend has nothing to continue.
-      return this.send(liveError({ code: 'invalid_value', message: 'No delegated response is waiting for function results.', clientEventId }));
+      return this.send(
+        liveError({ code: 'invalid_value', message: 'No delegated response is waiting for function results.', clientEventId }),
+      );
     }
     this.pendingCall = undefined;
-    const usage = { input_tokens: 180, output_tokens: 24, total_tokens: 204, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } };
-    this.send(liveResponseEvent(call.delegationId, { type: 'response.completed', response: { id: call.responseId, object: 'response', status: 'completed', output: [], usage } }));
+    const usage = {
+      input_tokens: 180,
+      output_tokens: 24,
+      total_tokens: 204,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: 0 },
+    };
+    this.send(
+      liveResponseEvent(call.delegationId, {
+        type: 'response.completed',
+        response: { id: call.responseId, object: 'response', status: 'completed', output: [], usage },
+      }),
+    );
     this.speakTones(`[simulated] the ${call.name} tool answered: ${clip(call.output, 200)}`, SHORT_REPLY_TONES_MS);
   }
 
@@ -267,11 +306,14 @@ export class LiveSimulatedSession {
   /** One output chunk every 100 ms, measured from the start so timer lateness does not add up. */
   private scheduleOutput(): void {
     const due = this.startedAt + (this.outputChunks + 1) * CHUNK_MS;
-    this.outputTimer = setTimeout(() => {
-      if (this.closing) return;
-      this.sendOutputChunk();
-      this.scheduleOutput();
-    }, Math.max(0, due - Date.now()));
+    this.outputTimer = setTimeout(
+      () => {
+        if (this.closing) return;
+        this.sendOutputChunk();
+        this.scheduleOutput();
+      },
+      Math.max(0, due - Date.now()),
+    );
   }
 
   private sendOutputChunk(): void {

@@ -81,7 +81,16 @@ describe('LiveSimulator (the simulator in GPT-Live mode)', () => {
 
   function session(events: UpstreamEvent[]) {
     const s = new LiveUpstreamSession(
-      { url, model: 'gpt-live-1', voice: 'marin', audioFormat: 'pcmu', backendModel: 'gpt-5.6-terra', connectTimeoutMs: 2000, heartbeatMs: 5000, agentTurns: { hangoverMs: 400 } },
+      {
+        url,
+        model: 'gpt-live-1',
+        voice: 'marin',
+        audioFormat: 'pcmu',
+        backendModel: 'gpt-5.6-terra',
+        connectTimeoutMs: 2000,
+        heartbeatMs: 5000,
+        agentTurns: { hangoverMs: 400 },
+      },
       pino({ level: 'silent' }),
       { event: (e) => events.push(e), lost: () => undefined },
     );
@@ -162,7 +171,9 @@ describe('LiveSimulator (the simulator in GPT-Live mode)', () => {
     await startSim({ reply: 'tones', scriptedToolCall: { afterTurns: 1, name: 'lookup_order', arguments: { order: 42 } } });
     const events: UpstreamEvent[] = [];
     const s = session(events);
-    const tools = [{ name: 'lookup_order', description: 'Look an order up', parameters: { type: 'object', properties: { order: { type: 'number' } } } }];
+    const tools = [
+      { name: 'lookup_order', description: 'Look an order up', parameters: { type: 'object', properties: { order: { type: 'number' } } } },
+    ];
     await s.open({ instructions: 'Be brief.', tools, replay: [] }, new AbortController().signal);
     for (const f of callerFrames(400, 700)) s.appendAudio(f);
     await until(() => events.some((e) => e.type === 'tool_call'), 'the tool call');

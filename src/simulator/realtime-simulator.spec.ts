@@ -56,11 +56,19 @@ describe('RealtimeSimulator', () => {
   });
 
   it.each([
-    ['an unknown field', { temperature: 0.8 }, { code: 'unknown_parameter', message: "Unknown parameter: 'session.temperature'.", param: 'session.temperature' }],
+    [
+      'an unknown field',
+      { temperature: 0.8 },
+      { code: 'unknown_parameter', message: "Unknown parameter: 'session.temperature'.", param: 'session.temperature' },
+    ],
     [
       'PCM without rate',
       { audio: { input: { format: { type: 'audio/pcm' } }, output: { format: PCMU } } },
-      { code: 'missing_required_parameter', message: "Missing required parameter: 'session.audio.input.format.rate'.", param: 'session.audio.input.format.rate' },
+      {
+        code: 'missing_required_parameter',
+        message: "Missing required parameter: 'session.audio.input.format.rate'.",
+        param: 'session.audio.input.format.rate',
+      },
     ],
     [
       'a wrong format type',
@@ -216,7 +224,10 @@ describe('RealtimeSimulator', () => {
     c.appendAudio(callerTurn(PCM_24K, 300).loud);
     c.send({ type: 'input_audio_buffer.commit' });
     const committed = await c.waitFor('input_audio_buffer.committed');
-    c.send({ type: 'conversation.item.create', item: { id: 'item_text', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } });
+    c.send({
+      type: 'conversation.item.create',
+      item: { id: 'item_text', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] },
+    });
     await c.waitFor('conversation.item.done', (ev) => ev.item.id === 'item_text');
     c.send({ type: 'conversation.item.truncate', event_id: 'evt_caller', item_id: committed.item_id, content_index: 0, audio_end_ms: 100 });
     c.send({ type: 'conversation.item.truncate', event_id: 'evt_text', item_id: 'item_text', content_index: 0, audio_end_ms: 0 });
@@ -265,7 +276,10 @@ describe('RealtimeSimulator', () => {
     const callDone = await c.waitFor('response.done');
     expect(callDone.response.output[0]).toMatchObject({ type: 'function_call', call_id: call.call_id });
     expect(c.log.count('response.output_audio.delta')).toBe(0);
-    c.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.call_id, output: '{"status":"shipped"}' } });
+    c.send({
+      type: 'conversation.item.create',
+      item: { type: 'function_call_output', call_id: call.call_id, output: '{"status":"shipped"}' },
+    });
     c.send({ type: 'response.create' });
     const spoken = await c.waitFor('response.output_audio_transcript.done');
     expect(spoken.transcript).toContain('lookup_order tool answered: {"status":"shipped"}');

@@ -246,9 +246,23 @@ export class ResponseWriter {
     error?: ResponseObjectOptions['error'],
   ) {
     const audioMs = this.items.reduce((sum, item) => sum + (item instanceof AudioItemWriter ? item.audioMs : 0), 0);
-    const text = this.items.map((item) => (item instanceof AudioItemWriter ? item.transcript : item instanceof FunctionCallWriter ? item.arguments : '')).join('');
-    const usage = status === 'in_progress' ? undefined : plausibleUsage({ inputAudioMs: this.opts.inputAudioMs, outputAudioMs: audioMs, outputText: text });
-    return realtimeResponse({ id: this.responseId, status, output, format: this.opts.format, voice: this.opts.voice, usage, reason, error });
+    const text = this.items
+      .map((item) => (item instanceof AudioItemWriter ? item.transcript : item instanceof FunctionCallWriter ? item.arguments : ''))
+      .join('');
+    const usage =
+      status === 'in_progress'
+        ? undefined
+        : plausibleUsage({ inputAudioMs: this.opts.inputAudioMs, outputAudioMs: audioMs, outputText: text });
+    return realtimeResponse({
+      id: this.responseId,
+      status,
+      output,
+      format: this.opts.format,
+      voice: this.opts.voice,
+      usage,
+      reason,
+      error,
+    });
   }
 }
 
@@ -321,7 +335,10 @@ export function writeFunctionCallResponse(
   send: SendEvent,
   call: { name: string; arguments: string; callId?: string; previousItemId?: string | null; format?: RealtimeAudioFormat },
 ): FunctionCallResponse {
-  const writer = new ResponseWriter(send, { format: call.format ?? { type: 'audio/pcm', rate: 24000 }, previousItemId: call.previousItemId });
+  const writer = new ResponseWriter(send, {
+    format: call.format ?? { type: 'audio/pcm', rate: 24000 },
+    previousItemId: call.previousItemId,
+  });
   writer.begin();
   const item = writer.functionCall({ name: call.name, arguments: call.arguments, callId: call.callId });
   writer.end({ status: 'completed' });

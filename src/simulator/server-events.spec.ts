@@ -15,7 +15,14 @@ const singles: Array<[string, object]> = [
   ['committed', build.inputAudioCommitted('item_1', null)],
   ['cleared', build.inputAudioCleared()],
   ['transcription.completed', build.inputTranscriptionCompleted('item_1', '[simulated] caller spoke for 1.7 s', 1.7)],
-  ['transcription.failed', build.inputTranscriptionFailed('item_1', { type: 'server_error', code: 'transcription_failed', message: 'Audio could not be transcribed.' })],
+  [
+    'transcription.failed',
+    build.inputTranscriptionFailed('item_1', {
+      type: 'server_error',
+      code: 'transcription_failed',
+      message: 'Audio could not be transcribed.',
+    }),
+  ],
   ['item.added (user)', build.conversationItemAdded(build.userAudioItem('item_1'), null)],
   ['item.done (assistant)', build.conversationItemDone(assistant, 'item_1')],
   ['item.truncated', build.conversationItemTruncated('item_2', 0, 640)],
@@ -33,7 +40,13 @@ const singles: Array<[string, object]> = [
   [
     'response.done (cancelled, usage)',
     build.responseDone(
-      build.realtimeResponse({ id: 'resp_1', status: 'cancelled', reason: 'turn_detected', output: [assistant], usage: build.plausibleUsage({ inputAudioMs: 1800, outputAudioMs: 900, outputText: 'Hi there' }) }),
+      build.realtimeResponse({
+        id: 'resp_1',
+        status: 'cancelled',
+        reason: 'turn_detected',
+        output: [assistant],
+        usage: build.plausibleUsage({ inputAudioMs: 1800, outputAudioMs: 900, outputText: 'Hi there' }),
+      }),
     ),
   ],
   ['error', build.errorEvent({ code: 'session_expired', message: 'Your session hit the maximum duration of 60 minutes.' })],
@@ -87,10 +100,22 @@ describe('ResponseWriter: responses of several items, and the ways a response en
       'response.created',
       ...['response.output_item.added', 'conversation.item.added', 'response.content_part.added', 'response.output_audio_transcript.delta'],
       'response.output_audio.delta',
-      ...['response.output_audio.done', 'response.output_audio_transcript.done', 'response.content_part.done', 'response.output_item.done', 'conversation.item.done'],
+      ...[
+        'response.output_audio.done',
+        'response.output_audio_transcript.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'conversation.item.done',
+      ],
       ...['response.output_item.added', 'conversation.item.added', 'response.content_part.added', 'response.output_audio_transcript.delta'],
       'response.output_audio.delta',
-      ...['response.output_audio.done', 'response.output_audio_transcript.done', 'response.content_part.done', 'response.output_item.done', 'conversation.item.done'],
+      ...[
+        'response.output_audio.done',
+        'response.output_audio_transcript.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'conversation.item.done',
+      ],
       'response.done',
     ]);
     const added = sent.filter((ev) => ev.type === 'conversation.item.added');
@@ -115,7 +140,9 @@ describe('ResponseWriter: responses of several items, and the ways a response en
     writer.functionCall({ name: 'book', arguments: '{"slot":2}', callId: 'call_b' });
     writer.end({ status: 'completed' });
     expect(sent.flatMap((ev) => validateServerEvent(ev))).toEqual([]);
-    expect(sent.filter((ev) => ev.type === 'response.output_item.done').map((ev) => [ev.item.call_id, ev.item.status, ev.output_index])).toEqual([
+    expect(
+      sent.filter((ev) => ev.type === 'response.output_item.done').map((ev) => [ev.item.call_id, ev.item.status, ev.output_index]),
+    ).toEqual([
       ['call_a', 'completed', 0],
       ['call_b', 'completed', 1],
     ]);
@@ -149,9 +176,12 @@ describe('ResponseWriter: responses of several items, and the ways a response en
     incomplete.end({ status: 'incomplete', reason: 'max_output_tokens' });
     expect(sent.flatMap((ev) => validateServerEvent(ev))).toEqual([]);
     const dones = sent.filter((ev) => ev.type === 'response.done').map((ev) => ev.response);
-    expect(dones[0]).toMatchObject({ status: 'failed', output: [], status_details: { type: 'failed', error: { type: 'server_error', code: 'server_error' } } });
+    expect(dones[0]).toMatchObject({
+      status: 'failed',
+      output: [],
+      status_details: { type: 'failed', error: { type: 'server_error', code: 'server_error' } },
+    });
     expect(dones[1]).toMatchObject({ status: 'incomplete', status_details: { type: 'incomplete', reason: 'max_output_tokens' } });
     expect(dones[1].output[0].status).toBe('incomplete');
   });
 });
-

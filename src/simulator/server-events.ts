@@ -137,7 +137,13 @@ export function assistantAudioItem(id: string, status: ItemStatus, transcript?: 
   };
 }
 
-export function functionCallItem(id: string, callId: string, name: string, args: string, status: ItemStatus): RealtimeConversationItemFunctionCall {
+export function functionCallItem(
+  id: string,
+  callId: string,
+  name: string,
+  args: string,
+  status: ItemStatus,
+): RealtimeConversationItemFunctionCall {
   return { id, object: 'realtime.item', type: 'function_call', status, call_id: callId, name, arguments: args };
 }
 
@@ -150,7 +156,13 @@ export function conversationItemDone(item: ConversationItem, previousItemId: str
 }
 
 export function conversationItemTruncated(itemId: string, contentIndex: number, audioEndMs: number): ConversationItemTruncatedEvent {
-  return { type: 'conversation.item.truncated', event_id: eventId(), item_id: itemId, content_index: contentIndex, audio_end_ms: audioEndMs };
+  return {
+    type: 'conversation.item.truncated',
+    event_id: eventId(),
+    item_id: itemId,
+    content_index: contentIndex,
+    audio_end_ms: audioEndMs,
+  };
 }
 
 export function conversationItemDeleted(itemId: string): ConversationItemDeletedEvent {
@@ -160,7 +172,12 @@ export function conversationItemDeleted(itemId: string): ConversationItemDeleted
 // --- responses -------------------------------------------------------------------------------
 
 /** Token counts of the order OpenAI reports for this much audio (about 10 audio tokens a second). */
-export function plausibleUsage(opts: { inputAudioMs?: number; outputAudioMs?: number; inputText?: string; outputText?: string }): RealtimeResponseUsage {
+export function plausibleUsage(opts: {
+  inputAudioMs?: number;
+  outputAudioMs?: number;
+  inputText?: string;
+  outputText?: string;
+}): RealtimeResponseUsage {
   const inputAudio = Math.round((opts.inputAudioMs ?? 0) / 100);
   const inputText = 120 + Math.ceil((opts.inputText?.length ?? 0) / 4);
   const outputAudio = Math.round((opts.outputAudioMs ?? 0) / 50);
@@ -282,6 +299,12 @@ export function errorEvent(e: ErrorDetails): RealtimeErrorEvent {
   return {
     type: 'error',
     event_id: eventId(),
-    error: { type: e.type ?? 'invalid_request_error', code: e.code, message: e.message, param: e.param ?? null, event_id: e.eventId ?? null },
+    error: {
+      type: e.type ?? 'invalid_request_error',
+      code: e.code,
+      message: e.message,
+      param: e.param ?? null,
+      event_id: e.eventId ?? null,
+    },
   };
 }

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RESPONSE_CREATE_SHAPE, responseCreateProblem, SESSION_SHAPE, sessionUpdateProblem, type FieldShape, type ObjectShape, type TypedShape } from './session-shape.js';
+import {
+  RESPONSE_CREATE_SHAPE,
+  responseCreateProblem,
+  SESSION_SHAPE,
+  sessionUpdateProblem,
+  type FieldShape,
+  type ObjectShape,
+  type TypedShape,
+} from './session-shape.js';
 
 /**
  * The table in session-shape.ts against the `openai` package's own declarations: every object's
@@ -81,7 +89,9 @@ function expandAliases(typeText: string): string {
   let text = typeText;
   for (let round = 0; round < 3; round++) {
     text = text.replace(/\b(?:(?:RealtimeAPI|ResponsesAPI)\.)?([A-Z]\w+)\b(?!\.)/g, (whole, name: string) => {
-      const alias = new RegExp(`export type ${name}\\s*=\\s*([^;]+);`).exec(sources.realtime) ?? new RegExp(`export type ${name}\\s*=\\s*([^;]+);`).exec(sources.responses);
+      const alias =
+        new RegExp(`export type ${name}\\s*=\\s*([^;]+);`).exec(sources.realtime) ??
+        new RegExp(`export type ${name}\\s*=\\s*([^;]+);`).exec(sources.responses);
       return alias ? `(${alias[1]})` : whole;
     });
   }
@@ -111,7 +121,8 @@ function allObjects(shape: ObjectShape | TypedShape, path: string, out: Check[] 
     return out;
   }
   out.push({ path, shape });
-  for (const [key, field] of Object.entries(shape.fields)) for (const nested of nestedShapes(field)) allObjects(nested, `${path}.${key}`, out);
+  for (const [key, field] of Object.entries(shape.fields))
+    for (const nested of nestedShapes(field)) allObjects(nested, `${path}.${key}`, out);
   return out;
 }
 
@@ -131,10 +142,13 @@ describe.each([
 ])(`the GA %s table, against openai@${openaiVersion}'s declarations`, (_event, root, rootPath) => {
   const objects = allObjects(root, rootPath);
 
-  it.each(objects.map((o) => [o.path, o.shape.declaredAs, o.shape] as const))('%s has exactly the keys of %s', (_path, declaredAs, shape) => {
-    const declared = [...declaredProperties(interfaceBody(declaredAs)).keys()].sort();
-    expect(Object.keys(shape.fields).sort()).toEqual(declared);
-  });
+  it.each(objects.map((o) => [o.path, o.shape.declaredAs, o.shape] as const))(
+    '%s has exactly the keys of %s',
+    (_path, declaredAs, shape) => {
+      const declared = [...declaredProperties(interfaceBody(declaredAs)).keys()].sort();
+      expect(Object.keys(shape.fields).sort()).toEqual(declared);
+    },
+  );
 
   it.each(objects.map((o) => [o.path, o.shape] as const))('%s follows every declared nested type', (_path, shape) => {
     const declared = declaredProperties(interfaceBody(shape.declaredAs));
@@ -143,20 +157,27 @@ describe.each([
       const nested = nestedShapes(field);
       // A union by `type` is followed when every variant is one of the declared type's members.
       const named = nested.flatMap((n) => (n.kind === 'typed' ? Object.values(n.variants) : [n]));
-      for (const n of named) expect({ key, typeText, mentions: mentions(typeText, n.declaredAs) }).toEqual({ key, typeText, mentions: true });
+      for (const n of named)
+        expect({ key, typeText, mentions: mentions(typeText, n.declaredAs) }).toEqual({ key, typeText, mentions: true });
       if (field.kind === 'value' && !field.why) {
         // A plain value: a scalar, a literal union or an array of them, never a declared object type.
-        const types = expandAliases(typeText).match(/\b[A-Z]\w*/g)?.filter((n) => n !== 'Array') ?? [];
+        const types =
+          expandAliases(typeText)
+            .match(/\b[A-Z]\w*/g)
+            ?.filter((n) => n !== 'Array') ?? [];
         expect({ key, named: types }).toEqual({ key, named: [] });
       }
     }
   });
 
-  it.each(allTyped(root).map((t) => [t.declaredAs, t] as const))('the variants of %s are picked by their declared type', (_declaredAs, shape) => {
-    for (const [type, variant] of Object.entries(shape.variants)) {
-      expect(declaredProperties(interfaceBody(variant.declaredAs)).get('type')).toMatch(new RegExp(`^'${type}'$`));
-    }
-  });
+  it.each(allTyped(root).map((t) => [t.declaredAs, t] as const))(
+    'the variants of %s are picked by their declared type',
+    (_declaredAs, shape) => {
+      for (const [type, variant] of Object.entries(shape.variants)) {
+        expect(declaredProperties(interfaceBody(variant.declaredAs)).get('type')).toMatch(new RegExp(`^'${type}'$`));
+      }
+    },
+  );
 });
 
 describe('sessionUpdateProblem', () => {
@@ -169,13 +190,31 @@ describe('sessionUpdateProblem', () => {
         format: { type: 'audio/pcm', rate: 24000 },
         transcription: { model: 'gpt-4o-mini-transcribe', language: 'en' },
         noise_reduction: { type: 'near_field' },
-        turn_detection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true },
+        turn_detection: {
+          type: 'server_vad',
+          threshold: 0.5,
+          prefix_padding_ms: 300,
+          silence_duration_ms: 500,
+          create_response: true,
+          interrupt_response: true,
+        },
       },
       output: { format: { type: 'audio/pcmu' }, voice: 'marin', speed: 1 },
     },
     tools: [
-      { type: 'function', name: 'avr_hangup', description: 'End the call', parameters: { type: 'object', properties: { anything: { type: 'string' } } } },
-      { type: 'mcp', server_label: 'crm', server_url: 'https://crm.example', require_approval: 'never', allowed_tools: { tool_names: ['find'] } },
+      {
+        type: 'function',
+        name: 'avr_hangup',
+        description: 'End the call',
+        parameters: { type: 'object', properties: { anything: { type: 'string' } } },
+      },
+      {
+        type: 'mcp',
+        server_label: 'crm',
+        server_url: 'https://crm.example',
+        require_approval: 'never',
+        allowed_tools: { tool_names: ['find'] },
+      },
     ],
     tool_choice: 'auto',
     max_output_tokens: 'inf',
@@ -187,7 +226,9 @@ describe('sessionUpdateProblem', () => {
 
   it('accepts every declared field (free-form values are not looked into)', () => {
     expect(sessionUpdateProblem(good)).toBeUndefined();
-    expect(sessionUpdateProblem({ type: 'realtime', audio: { input: { turn_detection: null } }, tracing: null, prompt: null })).toBeUndefined();
+    expect(
+      sessionUpdateProblem({ type: 'realtime', audio: { input: { turn_detection: null } }, tracing: null, prompt: null }),
+    ).toBeUndefined();
     expect(sessionUpdateProblem({ type: 'realtime', tool_choice: { type: 'function', name: 'avr_hangup' } })).toBeUndefined();
   });
 
@@ -202,7 +243,11 @@ describe('sessionUpdateProblem', () => {
     ['session.audio.output.format.rate', { audio: { output: { format: { type: 'audio/pcmu', rate: 8000 } } } }],
     ['session.tools[1].strict', { tools: [good.tools[0], { type: 'function', name: 'x', strict: true }] }],
   ])('refuses the unknown field %s with the live text', (param, extra) => {
-    expect(sessionUpdateProblem({ ...good, ...extra })).toEqual({ code: 'unknown_parameter', message: `Unknown parameter: '${param}'.`, param });
+    expect(sessionUpdateProblem({ ...good, ...extra })).toEqual({
+      code: 'unknown_parameter',
+      message: `Unknown parameter: '${param}'.`,
+      param,
+    });
   });
 
   it('refuses PCM without its rate, and a rate other than 24000', () => {
@@ -238,13 +283,21 @@ describe('sessionUpdateProblem', () => {
 describe('responseCreateProblem', () => {
   it('accepts per-response instructions and the declared fields', () => {
     expect(responseCreateProblem({ instructions: 'Greet the caller', conversation: 'auto', metadata: { anything: 'x' } })).toBeUndefined();
-    expect(responseCreateProblem({ audio: { output: { format: { type: 'audio/pcmu' }, voice: 'marin' } }, tools: [{ type: 'function', name: 'x' }] })).toBeUndefined();
+    expect(
+      responseCreateProblem({
+        audio: { output: { format: { type: 'audio/pcmu' }, voice: 'marin' } },
+        tools: [{ type: 'function', name: 'x' }],
+      }),
+    ).toBeUndefined();
   });
 
   it('refuses an unknown field, a beta field and a PCM format without rate', () => {
-    expect(responseCreateProblem({ temperature: 0.8 })).toEqual({ code: 'unknown_parameter', message: "Unknown parameter: 'response.temperature'.", param: 'response.temperature' });
+    expect(responseCreateProblem({ temperature: 0.8 })).toEqual({
+      code: 'unknown_parameter',
+      message: "Unknown parameter: 'response.temperature'.",
+      param: 'response.temperature',
+    });
     expect(responseCreateProblem({ modalities: ['audio'] })?.param).toBe('response.modalities');
     expect(responseCreateProblem({ audio: { output: { format: { type: 'audio/pcm' } } } })?.code).toBe('missing_required_parameter');
   });
 });
-

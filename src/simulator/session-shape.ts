@@ -164,7 +164,9 @@ export const SESSION_SHAPE: ObjectShape = obj('RealtimeSessionCreateRequest', {
   reasoning,
   tool_choice: toolChoice('RealtimeToolChoiceConfig'),
   tools: tools('RealtimeToolsConfigUnion', 'RealtimeToolsConfigUnion.Mcp'),
-  tracing: orValue(obj('RealtimeTracingConfig.TracingConfiguration', { group_id: value, metadata: opaque('free-form'), workflow_name: value })),
+  tracing: orValue(
+    obj('RealtimeTracingConfig.TracingConfiguration', { group_id: value, metadata: opaque('free-form'), workflow_name: value }),
+  ),
   truncation: orValue(
     obj('RealtimeTruncationRetentionRatio', {
       retention_ratio: value,
@@ -194,7 +196,12 @@ export const RESPONSE_CREATE_SHAPE: ObjectShape = obj('RealtimeResponseCreatePar
   tool_choice: toolChoice('ToolChoiceOptions'),
   tools: {
     kind: 'array',
-    of: { kind: 'typed', declaredAs: 'RealtimeResponseCreateParams.tools', untyped: 'function', variants: { function: functionTool, mcp: mcpTool('RealtimeResponseCreateMcpTool') } },
+    of: {
+      kind: 'typed',
+      declaredAs: 'RealtimeResponseCreateParams.tools',
+      untyped: 'function',
+      variants: { function: functionTool, mcp: mcpTool('RealtimeResponseCreateMcpTool') },
+    },
   },
 });
 
@@ -247,7 +254,11 @@ function checkTyped(shape: TypedShape, given: Record<string, unknown>, path: str
   const variant = typeof type === 'string' ? shape.variants[type] : undefined;
   if (!variant) {
     const param = `${path}.type`;
-    return { code: 'invalid_value', message: `Invalid value: ${quote(type)}. Supported values are: ${supported(Object.keys(shape.variants))}.`, param };
+    return {
+      code: 'invalid_value',
+      message: `Invalid value: ${quote(type)}. Supported values are: ${supported(Object.keys(shape.variants))}.`,
+      param,
+    };
   }
   const problem = checkObject(variant, given, path);
   if (problem || type !== 'audio/pcm' || given.rate === 24000) return problem;

@@ -265,7 +265,10 @@ export class SimulatedSession implements CallerInputListener {
       return this.fail({ code: 'item_truncate_invalid_item_id', message, param: 'item_id' }, ev);
     }
     if (heldMs === null) {
-      return this.fail({ code: 'unsupported_content_type', message: 'Only model output audio messages can be truncated', param: 'item_id' }, ev);
+      return this.fail(
+        { code: 'unsupported_content_type', message: 'Only model output audio messages can be truncated', param: 'item_id' },
+        ev,
+      );
     }
     const endMs = typeof ev.audio_end_ms === 'number' ? ev.audio_end_ms : -1;
     if (endMs < 0 || endMs > heldMs) {

@@ -45,9 +45,16 @@ describe('SimulatorService', () => {
     expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/live\/sessions$/);
     expect(logs.filter((l) => String(l.msg).includes('simulated OpenAI GPT-Live upstream'))).toHaveLength(1);
     const ws = new WebSocket(url!);
-    const first = new Promise<{ type: string; session?: { model?: string } }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
+    const first = new Promise<{ type: string; session?: { model?: string } }>((resolve) =>
+      ws.once('message', (d) => resolve(JSON.parse(d.toString()))),
+    );
     await new Promise((r) => ws.once('open', r));
-    ws.send(JSON.stringify({ type: 'session.start', session: { model: 'gpt-live-1', instructions: 'Be brief.', audio: { format: { type: 'audio/pcmu', rate: 8000 } } } }));
+    ws.send(
+      JSON.stringify({
+        type: 'session.start',
+        session: { model: 'gpt-live-1', instructions: 'Be brief.', audio: { format: { type: 'audio/pcmu', rate: 8000 } } },
+      }),
+    );
     expect(await first).toMatchObject({ type: 'session.started', session: { model: 'gpt-live-1' } });
     ws.close();
     await module.close();

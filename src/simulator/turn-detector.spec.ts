@@ -52,13 +52,17 @@ describe('TurnDetector', () => {
   });
 
   it('caps what it keeps of a very long utterance', () => {
-    const detector = new TurnDetector(RATE, { threshold: 0.02, maxUtteranceMs: 1000 }, {
-      speechStarted: () => undefined,
-      speechStopped: (ms, utterance) => {
-        expect(ms).toBe(3000);
-        expect(utterance.length).toBe(RATE);
+    const detector = new TurnDetector(
+      RATE,
+      { threshold: 0.02, maxUtteranceMs: 1000 },
+      {
+        speechStarted: () => undefined,
+        speechStopped: (ms, utterance) => {
+          expect(ms).toBe(3000);
+          expect(utterance.length).toBe(RATE);
+        },
       },
-    });
+    );
     detector.push(loud(3000));
     detector.push(quiet(600));
     expect.assertions(2);

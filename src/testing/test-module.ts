@@ -12,6 +12,10 @@ import { LoggingModule } from '../logging/index.js';
 export function testModule(env: Env, logger: Logger, metadata: ModuleMetadata = {}): TestingModuleBuilder {
   return Test.createTestingModule({
     ...metadata,
-    imports: [AppConfigModule.forRoot(loadConfig({ OPENAI_REALTIME_URL: 'simulator', ...env })), LoggingModule.forRoot(logger), ...(metadata.imports ?? [])],
+    imports: [
+      AppConfigModule.forRoot(loadConfig({ OPENAI_REALTIME_URL: 'simulator', ...env })),
+      LoggingModule.forRoot(logger),
+      ...(metadata.imports ?? []),
+    ],
   });
 }

@@ -53,7 +53,12 @@ describe('avr_transfer and avr_hangup against the AMI service', () => {
     const result = await call(harness, 'avr_transfer', { transfer_extension: '600' });
 
     expect(ami.requests).toEqual([
-      { method: 'POST', path: '/transfer', contentType: 'application/json', body: { uuid: UUID, exten: '600', context: 'demo', priority: 1 } },
+      {
+        method: 'POST',
+        path: '/transfer',
+        contentType: 'application/json',
+        body: { uuid: UUID, exten: '600', context: 'demo', priority: 1 },
+      },
     ]);
     expect(result).toMatchObject({ name: 'avr_transfer', ok: true, output: 'Call transferred', control: 'transfer' });
     expect(result.arguments).toEqual({ transfer_extension: '600' });
@@ -71,7 +76,9 @@ describe('avr_transfer and avr_hangup against the AMI service', () => {
     expect(ami.requests).toEqual([]);
     expect(result.ok).toBe(false);
     expect(result.control).toBeUndefined();
-    expect(result.output).toBe('Error: the tool avr_transfer failed: transfer_extension is required: the extension to transfer the call to');
+    expect(result.output).toBe(
+      'Error: the tool avr_transfer failed: transfer_extension is required: the extension to transfer the call to',
+    );
   });
 
   it('hangup posts {uuid} and asks the call to end', async () => {

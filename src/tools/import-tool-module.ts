@@ -50,6 +50,7 @@ async function runAsCommonJs(file: string): Promise<unknown> {
 
 function toolExports(loaded: unknown): unknown {
   const defaultExport = (loaded as { default?: unknown } | null)?.default;
-  const looksLikeTool = typeof defaultExport === 'object' && defaultExport !== null && ('handler' in defaultExport || 'name' in defaultExport);
+  const looksLikeTool =
+    typeof defaultExport === 'object' && defaultExport !== null && ('handler' in defaultExport || 'name' in defaultExport);
   return looksLikeTool ? defaultExport : loaded;
 }

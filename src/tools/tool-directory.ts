@@ -64,7 +64,8 @@ async function loadToolFile(file: string): Promise<Tool | string[]> {
   const mod = exported as Record<string, unknown>;
   const problems: string[] = [];
   if (typeof mod.name !== 'string' || !mod.name) problems.push('name is missing');
-  else if (!TOOL_NAME.test(mod.name)) problems.push(`name "${mod.name}" is not a valid function name (letters, digits, _ and -, at most 64)`);
+  else if (!TOOL_NAME.test(mod.name))
+    problems.push(`name "${mod.name}" is not a valid function name (letters, digits, _ and -, at most 64)`);
   if (mod.description !== undefined && typeof mod.description !== 'string') problems.push('description is not a string');
   if (mod.input_schema === undefined) problems.push('input_schema is missing');
   else if (!isPlainObject(mod.input_schema)) problems.push('input_schema is not an object');

@@ -92,7 +92,10 @@ describe('ToolRegistry', () => {
   });
 
   it('loads a CommonJS .js file that sits under a package.json with "type": "module" (as in the image\'s /app/tools)', async () => {
-    const dir = await toolsDir({ 'package.json': JSON.stringify({ type: 'module' }), 'weather.js': `const os = require('node:os');\n${WEATHER_JS}` });
+    const dir = await toolsDir({
+      'package.json': JSON.stringify({ type: 'module' }),
+      'weather.js': `const os = require('node:os');\n${WEATHER_JS}`,
+    });
     const { registry } = await tools({ TOOLS_DIR: dir });
     expect(registry.names()).toContain('get_weather');
   });
@@ -135,13 +138,29 @@ describe('ToolRegistry', () => {
   describe('a malformed tool file stops start-up, naming the file', () => {
     it.each([
       ['no name', tool('', ''), 'name is missing'],
-      ['a name OpenAI refuses', tool('get weather'), 'name "get weather" is not a valid function name (letters, digits, _ and -, at most 64)'],
+      [
+        'a name OpenAI refuses',
+        tool('get weather'),
+        'name "get weather" is not a valid function name (letters, digits, _ and -, at most 64)',
+      ],
       ['no input_schema', `module.exports = { name: 'a', description: 'd', handler: () => 'x' };`, 'input_schema is missing'],
-      ['a non-object input_schema', `module.exports = { name: 'a', input_schema: 'object', handler: () => 'x' };`, 'input_schema is not an object'],
+      [
+        'a non-object input_schema',
+        `module.exports = { name: 'a', input_schema: 'object', handler: () => 'x' };`,
+        'input_schema is not an object',
+      ],
       ['an array input_schema', `module.exports = { name: 'a', input_schema: [], handler: () => 'x' };`, 'input_schema is not an object'],
       ['no handler', `module.exports = { name: 'a', input_schema: {} };`, 'handler is not a function'],
-      ['a handler that is not a function', `module.exports = { name: 'a', input_schema: {}, handler: 'run' };`, 'handler is not a function'],
-      ['a description that is not text', `module.exports = { name: 'a', description: 3, input_schema: {}, handler() {} };`, 'description is not a string'],
+      [
+        'a handler that is not a function',
+        `module.exports = { name: 'a', input_schema: {}, handler: 'run' };`,
+        'handler is not a function',
+      ],
+      [
+        'a description that is not text',
+        `module.exports = { name: 'a', description: 3, input_schema: {}, handler() {} };`,
+        'description is not a string',
+      ],
       ['a module that throws when loaded', `throw new Error('cannot reach the CRM');`, 'failed to load: cannot reach the CRM'],
       ['a syntax error', `module.exports = {`, expect.stringMatching(/^failed to load: /)],
       ['a missing dependency', `require('no-such-package-xyz');`, expect.stringMatching(/^failed to load: .*no-such-package-xyz/)],

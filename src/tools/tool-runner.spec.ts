@@ -97,7 +97,10 @@ describe('ToolRunner', () => {
 
   it('runs a two-argument AVR handler answering text', async () => {
     const harness = await tools();
-    expect(await run(harness, { name: 'get_weather', rawArguments: '{"city":"Rome"}' })).toMatchObject({ ok: true, output: 'Sunny in Rome' });
+    expect(await run(harness, { name: 'get_weather', rawArguments: '{"city":"Rome"}' })).toMatchObject({
+      ok: true,
+      output: 'Sunny in Rome',
+    });
   });
 
   it('blank arguments count as none', async () => {
@@ -116,7 +119,10 @@ describe('ToolRunner', () => {
     ['not JSON', '{"city": "Rome"'],
     ['a JSON list', '["Rome"]'],
     ['a JSON string', '"Rome"'],
-    ['nested 20,000 deep (would overflow the stack wherever it is written as JSON again)', `{"city":${'['.repeat(20000)}${']'.repeat(20000)}}`],
+    [
+      'nested 20,000 deep (would overflow the stack wherever it is written as JSON again)',
+      `{"city":${'['.repeat(20000)}${']'.repeat(20000)}}`,
+    ],
   ])('arguments that are %s: the model is asked to call again, the raw text is kept', async (_case, raw) => {
     const harness = await tools();
     const result = await run(harness, { name: 'get_weather', rawArguments: raw });
@@ -124,7 +130,8 @@ describe('ToolRunner', () => {
       ok: false,
       arguments: raw,
       error: 'arguments are not a JSON object',
-      output: 'Error: the arguments for get_weather were not a valid JSON object. Call get_weather again with a JSON object matching its parameters.',
+      output:
+        'Error: the arguments for get_weather were not a valid JSON object. Call get_weather again with a JSON object matching its parameters.',
     });
   });
 
@@ -221,7 +228,10 @@ describe('ToolRunner', () => {
     expect(refused[0].output).toMatch(/at most 3 tool calls can run at once/);
     expect(refused[0].durationMs).toBeLessThan(100);
     // Another call has its own allowance, and this call's comes back once its runs are over.
-    const [other, again] = await Promise.all([run(harness, { name: 'slow_lookup', uuid: 'another-call' }), run(harness, { name: 'slow_lookup' })]);
+    const [other, again] = await Promise.all([
+      run(harness, { name: 'slow_lookup', uuid: 'another-call' }),
+      run(harness, { name: 'slow_lookup' }),
+    ]);
     expect([other.ok, again.ok]).toEqual([true, true]);
     expect((globalThis as { slowMost?: number }).slowMost).toBeLessThanOrEqual(3);
   });

@@ -90,8 +90,16 @@ export class ToolRunner {
     const tool = !allowed || allowed.has(name) ? this.registry.get(name) : undefined;
     const args = parseArguments(rawArguments);
     if (!tool) {
-      const available = this.registry.names().filter((n) => !allowed || allowed.has(n)).join(', ') || 'none';
-      return failure(args ?? rawArguments, 'unknown tool', `Error: there is no tool named "${name}". The available tools are: ${available}.`);
+      const available =
+        this.registry
+          .names()
+          .filter((n) => !allowed || allowed.has(n))
+          .join(', ') || 'none';
+      return failure(
+        args ?? rawArguments,
+        'unknown tool',
+        `Error: there is no tool named "${name}". The available tools are: ${available}.`,
+      );
     }
     if (!args) {
       return failure(

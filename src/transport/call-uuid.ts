@@ -19,7 +19,10 @@ const HEADER_SAFE = /^[\x21-\x7e]+$/;
  */
 export function callUuid(raw: unknown): CallUuid {
   if (typeof raw !== 'string' || raw.trim() === '') {
-    return { uuid: randomUUID(), problem: `no usable uuid (${raw === undefined ? 'none sent' : typeof raw === 'string' ? 'empty' : `a ${raw === null ? 'null' : typeof raw}`}): a generated uuid is used` };
+    return {
+      uuid: randomUUID(),
+      problem: `no usable uuid (${raw === undefined ? 'none sent' : typeof raw === 'string' ? 'empty' : `a ${raw === null ? 'null' : typeof raw}`}): a generated uuid is used`,
+    };
   }
   const trimmed = raw.trim();
   if (HEADER_SAFE.test(trimmed) && trimmed.length <= UUID_MAX_CHARS) return { uuid: trimmed };

@@ -28,7 +28,10 @@ describe('parseClientMessage', () => {
 
   it('init without a uuid gets a generated one and says so', () => {
     const parsed = parseClientMessage('{"type":"init","provider_config":{"a":1}}');
-    expect(parsed.ok && parsed.message.type === 'init' && parsed.message).toMatchObject({ uuidProblem: expect.stringMatching(/none sent/), extra: { provider_config: { a: 1 } } });
+    expect(parsed.ok && parsed.message.type === 'init' && parsed.message).toMatchObject({
+      uuidProblem: expect.stringMatching(/none sent/),
+      extra: { provider_config: { a: 1 } },
+    });
   });
 });
 
@@ -70,7 +73,11 @@ describe('request targets', () => {
 
 describe('metadataFromInit', () => {
   it('drops secret-looking keys at any depth and __proto__ own keys, bounds depth and size', () => {
-    const extra = JSON.parse('{"provider_config":{"api_key":"k","nested":{"clientSecret":"s","model":"m"}},"__proto__":{"admin":true},"big":"' + 'x'.repeat(5000) + '"}');
+    const extra = JSON.parse(
+      '{"provider_config":{"api_key":"k","nested":{"clientSecret":"s","model":"m"}},"__proto__":{"admin":true},"big":"' +
+        'x'.repeat(5000) +
+        '"}',
+    );
     let deep: unknown = 'bottom';
     for (let i = 0; i < 20000; i++) deep = { d: deep };
     const out = metadataFromInit({ ...extra, deep });

@@ -23,7 +23,6 @@ const WRONG_BEARER = 'wrong-BEARERSECRET-456';
 let fake: FakeRealtimeServer;
 let app: TestApp;
 
-
 beforeAll(async () => {
   fake = await upstream.start();
   app = await startTestApp(await appEnv());
@@ -83,7 +82,11 @@ async function httpStatus(
   target = app,
 ): Promise<{ status: number; body: string; type: string }> {
   const upgrades = fake.upgrades.length;
-  const res = await fetch(`${target.httpUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'audio/x-raw', ...headers }, body: sineFrame() });
+  const res = await fetch(`${target.httpUrl}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'audio/x-raw', ...headers },
+    body: sineFrame(),
+  });
   const body = await res.text();
   if (res.status === 401) expect(fake.upgrades.length).toBe(upgrades);
   return { status: res.status, body, type: res.headers.get('content-type') ?? '' };
@@ -200,7 +203,10 @@ describe('secrets never reach the logs', () => {
     await renewed.closed;
 
     // A call whose upstream refuses our key; the refusal body quotes it, as a verbose proxy might.
-    fake.setMode({ refuseStatus: 401, body: JSON.stringify({ error: { message: `Incorrect API key provided: ${API_KEY}`, code: 'invalid_api_key' } }) });
+    fake.setMode({
+      refuseStatus: 401,
+      body: JSON.stringify({ error: { message: `Incorrect API key provided: ${API_KEY}`, code: 'invalid_api_key' } }),
+    });
     const refused = await AvrWsClient.connect(`${own.wsUrl}/?token=${AUTH_TOKEN}`);
     refused.init('secrets-upstream-401');
     expect((await refused.closed).code).toBe(1011);
@@ -211,13 +217,23 @@ describe('secrets never reach the logs', () => {
     await waitUntil(() => own.app.get(CallRegistry).size === 0);
 
     // The log saw all of it...
-    for (const msg of [/^WebSocket call refused/, /^HTTP call refused/, /^tool call failed$/, /^upstream lost/, /^upstream connect failed: .*HTTP 401/]) {
+    for (const msg of [
+      /^WebSocket call refused/,
+      /^HTTP call refused/,
+      /^tool call failed$/,
+      /^upstream lost/,
+      /^upstream connect failed: .*HTTP 401/,
+    ]) {
       expect(findLine(own, msg)).toBeDefined();
     }
     // ...and none of the secrets, in any form the service had them.
     const logs = own.rawLogs();
     for (const secret of [API_KEY, AUTH_TOKEN, METRICS_TOKEN, WRONG_QUERY_TOKEN, WRONG_BEARER, 'SECRET']) {
-      expect({ secret, inLogs: logs.includes(secret), inMetrics: metrics.includes(secret) }).toEqual({ secret, inLogs: false, inMetrics: false });
+      expect({ secret, inLogs: logs.includes(secret), inMetrics: metrics.includes(secret) }).toEqual({
+        secret,
+        inLogs: false,
+        inMetrics: false,
+      });
     }
   });
 });

@@ -91,7 +91,10 @@ function newLogs(mark: number): Array<Record<string, unknown>> {
 }
 
 type Send = (ws: WebSocket) => void;
-const text = (s: string): Send => (ws) => ws.send(s);
+const text =
+  (s: string): Send =>
+  (ws) =>
+    ws.send(s);
 const json = (v: unknown): Send => text(JSON.stringify(v));
 
 interface ErrorCase {
@@ -120,17 +123,52 @@ const errorCases: ErrorCase[] = [
   { name: 'audio before init', send: json({ type: 'audio', audio: b64(320) }), error: /audio before init/ },
   { name: 'dtmf_digit before init', send: json({ type: 'dtmf_digit', digit: '1' }), error: /dtmf_digit before init/ },
   { name: 'audio without "audio"', uuid: 'bad-audio-missing', send: json({ type: 'audio' }), error: /needs "audio" as a base64 string/ },
-  { name: 'audio as a number', uuid: 'bad-audio-number', send: json({ type: 'audio', audio: 12345 }), error: /needs "audio" as a base64 string/ },
-  { name: 'audio as an array', uuid: 'bad-audio-array', send: json({ type: 'audio', audio: [1, 2, 3] }), error: /needs "audio" as a base64 string/ },
-  { name: 'audio with non-base64 characters', uuid: 'bad-audio-chars', send: json({ type: 'audio', audio: 'QUJD!!!!' }), error: /not valid base64/ },
-  { name: 'audio of a bad base64 length', uuid: 'bad-audio-length', send: json({ type: 'audio', audio: 'QUJDRA' }), error: /not valid base64/ },
+  {
+    name: 'audio as a number',
+    uuid: 'bad-audio-number',
+    send: json({ type: 'audio', audio: 12345 }),
+    error: /needs "audio" as a base64 string/,
+  },
+  {
+    name: 'audio as an array',
+    uuid: 'bad-audio-array',
+    send: json({ type: 'audio', audio: [1, 2, 3] }),
+    error: /needs "audio" as a base64 string/,
+  },
+  {
+    name: 'audio with non-base64 characters',
+    uuid: 'bad-audio-chars',
+    send: json({ type: 'audio', audio: 'QUJD!!!!' }),
+    error: /not valid base64/,
+  },
+  {
+    name: 'audio of a bad base64 length',
+    uuid: 'bad-audio-length',
+    send: json({ type: 'audio', audio: 'QUJDRA' }),
+    error: /not valid base64/,
+  },
   { name: 'base64url audio', uuid: 'bad-audio-url', send: json({ type: 'audio', audio: 'AP__-_8A' }), error: /not valid base64/ },
   { name: 'empty audio', uuid: 'bad-audio-empty', send: json({ type: 'audio', audio: '' }), error: /audio is empty/ },
-  { name: 'a second init', uuid: 'bad-second-init', send: json({ type: 'init', uuid: 'someone-else' }), error: /call already started \(uuid bad-second-init\)/ },
+  {
+    name: 'a second init',
+    uuid: 'bad-second-init',
+    send: json({ type: 'init', uuid: 'someone-else' }),
+    error: /call already started \(uuid bad-second-init\)/,
+  },
   { name: 'DTMF "E"', uuid: 'bad-dtmf-e', send: json({ type: 'dtmf_digit', digit: 'E' }), error: /dtmf_digit needs "digit" as one key/ },
   { name: 'DTMF "12"', uuid: 'bad-dtmf-12', send: json({ type: 'dtmf_digit', digit: '12' }), error: /dtmf_digit needs "digit" as one key/ },
-  { name: 'DTMF as a number', uuid: 'bad-dtmf-number', send: json({ type: 'dtmf_digit', digit: 5 }), error: /dtmf_digit needs "digit" as one key/ },
-  { name: 'DTMF lower-case "a"', uuid: 'bad-dtmf-lower', send: json({ type: 'dtmf_digit', digit: 'a' }), error: /dtmf_digit needs "digit" as one key/ },
+  {
+    name: 'DTMF as a number',
+    uuid: 'bad-dtmf-number',
+    send: json({ type: 'dtmf_digit', digit: 5 }),
+    error: /dtmf_digit needs "digit" as one key/,
+  },
+  {
+    name: 'DTMF lower-case "a"',
+    uuid: 'bad-dtmf-lower',
+    send: json({ type: 'dtmf_digit', digit: 'a' }),
+    error: /dtmf_digit needs "digit" as one key/,
+  },
 ];
 
 /** The survivable-error counter of one kind, read from /metrics. */
@@ -327,21 +365,37 @@ describe('call metadata from odd query strings: the call starts, metadata is bou
       query: '?from=2000&auth=s3cret&API_KEY=k1&access_token=t1&password=p1&secret=x',
       check: (m) => expect(m).toEqual({ from: '2000' }),
     },
-    { name: 'malformed escapes %zz and a cut %E0%A4%A', query: '?from=%zz&to=%E0%A4%A&ok=%41', check: (m) => expect(m).toEqual({ from: '%zz', to: '%E0%A4%A', ok: 'A' }) },
-    { name: 'UTF-8 escapes and +', query: '?name=%F0%9F%93%9E+caller&channel=PJSIP%2F2000-00000013', check: (m) => expect(m).toEqual({ name: '📞 caller', channel: 'PJSIP/2000-00000013' }) },
-    { name: 'a 5,000-character value', query: `?long=${longValue}&short=1`, check: (m) => expect(m).toEqual({ long: 'v'.repeat(1024), short: '1' }) },
+    {
+      name: 'malformed escapes %zz and a cut %E0%A4%A',
+      query: '?from=%zz&to=%E0%A4%A&ok=%41',
+      check: (m) => expect(m).toEqual({ from: '%zz', to: '%E0%A4%A', ok: 'A' }),
+    },
+    {
+      name: 'UTF-8 escapes and +',
+      query: '?name=%F0%9F%93%9E+caller&channel=PJSIP%2F2000-00000013',
+      check: (m) => expect(m).toEqual({ name: '📞 caller', channel: 'PJSIP/2000-00000013' }),
+    },
+    {
+      name: 'a 5,000-character value',
+      query: `?long=${longValue}&short=1`,
+      check: (m) => expect(m).toEqual({ long: 'v'.repeat(1024), short: '1' }),
+    },
     { name: '200 keys', query: `?${manyKeys}`, check: (m) => expect(Object.keys(m)).toHaveLength(64) },
     {
       name: '__proto__, constructor and friends',
       query: '?__proto__=polluted&__proto__[admin]=1&constructor=c&hasOwnProperty=h&toString=t',
       check: (m) => {
         expect(m).toEqual({ '__proto__[admin]': '1', constructor: 'c', hasOwnProperty: 'h', toString: 't' });
-    
+
         expect(({} as Record<string, unknown>).admin).toBeUndefined();
       },
     },
     { name: 'empty parts and keys', query: '?&&=nokey&a&b=', check: (m) => expect(m).toEqual({ a: '', b: '' }) },
-    { name: 'a token (a credential, not metadata)', query: '?token=t0ken-in-query&from=2000', check: (m) => expect(m).toEqual({ from: '2000' }) },
+    {
+      name: 'a token (a credential, not metadata)',
+      query: '?token=t0ken-in-query&from=2000',
+      check: (m) => expect(m).toEqual({ from: '2000' }),
+    },
   ];
 
   it.each(cases)('$name', async ({ query, check }) => {
@@ -390,7 +444,9 @@ describe('HTTP stream calls with odd requests', () => {
     }
     expect(at).toBe(caller.length);
     await waitUntil(() => upstream.audioBytesReceived() >= caller.length * 3, 3000, 'all caller audio upstream');
-    const received = Buffer.concat(upstream.received.filter((e) => e.type === 'input_audio_buffer.append').map((e) => Buffer.from(e.audio, 'base64')));
+    const received = Buffer.concat(
+      upstream.received.filter((e) => e.type === 'input_audio_buffer.append').map((e) => Buffer.from(e.audio, 'base64')),
+    );
     expect(received.equals(new Upsampler().process(caller))).toBe(true);
     await upstream.sendResponse({ audioMs: 300 });
     await waitUntil(() => call.received().length >= 4800, 3000, 'the agent audio');
@@ -406,7 +462,10 @@ describe('HTTP stream calls with odd requests', () => {
     ['no Content-Type at all', {}],
   ])('%s still streams both ways', async (_name, headers) => {
     const from = fake.connections.length;
-    const req = http.request(new URL('/speech-to-speech-stream', app.httpUrl), { method: 'POST', headers: { 'X-UUID': 'http-content-type', ...headers } });
+    const req = http.request(new URL('/speech-to-speech-stream', app.httpUrl), {
+      method: 'POST',
+      headers: { 'X-UUID': 'http-content-type', ...headers },
+    });
     req.on('error', () => undefined);
     opened.push({ close: () => req.destroy() });
     req.flushHeaders();

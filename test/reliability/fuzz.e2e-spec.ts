@@ -25,7 +25,21 @@ const rand = seededRandom(SEED);
 const int = (n: number) => Math.floor(rand() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)];
 
-const KEYS = ['type', 'audio', 'uuid', 'digit', '__proto__', 'constructor', 'toString', 'valueOf', 'provider_config', 'api_key', 'token', 'message', ''];
+const KEYS = [
+  'type',
+  'audio',
+  'uuid',
+  'digit',
+  '__proto__',
+  'constructor',
+  'toString',
+  'valueOf',
+  'provider_config',
+  'api_key',
+  'token',
+  'message',
+  '',
+];
 const TYPES = ['init', 'audio', 'dtmf_digit', 'error', 'transcript', 'interruption', 'Audio', 'init ', ''];
 
 function randomString(max = 40): string {
@@ -35,7 +49,17 @@ function randomString(max = 40): string {
     const r = rand();
     // ASCII mostly; controls, C1, bidi, line separators, astral and lone surrogates sometimes.
     s += String.fromCharCode(
-      r < 0.7 ? 0x20 + int(95) : r < 0.8 ? int(0x20) : r < 0.85 ? 0x80 + int(0x20) : r < 0.9 ? pick([0x202e, 0x2028, 0x2029, 0xfeff, 0x7f]) : r < 0.95 ? 0xd800 + int(0x800) : 0x4e00 + int(500),
+      r < 0.7
+        ? 0x20 + int(95)
+        : r < 0.8
+          ? int(0x20)
+          : r < 0.85
+            ? 0x80 + int(0x20)
+            : r < 0.9
+              ? pick([0x202e, 0x2028, 0x2029, 0xfeff, 0x7f])
+              : r < 0.95
+                ? 0xd800 + int(0x800)
+                : 0x4e00 + int(500),
     );
   }
   return s;
@@ -78,7 +102,16 @@ function randomMessage(): string | Buffer {
   }
   if (r < 0.6) return JSON.stringify(randomValue());
   if (r < 0.7) return `{"type":"audio","audio":"${randomBase64ish()}"${rand() < 0.5 ? ',"x":"y"' : ''}}`;
-  if (r < 0.8) return pick(['{"type":{"toString":0}}', '{"type":"init","uuid":{"toString":0}}', '['.repeat(int(5000)), '{"a":'.repeat(int(3000)), '', ' ', 'null']);
+  if (r < 0.8)
+    return pick([
+      '{"type":{"toString":0}}',
+      '{"type":"init","uuid":{"toString":0}}',
+      '['.repeat(int(5000)),
+      '{"a":'.repeat(int(3000)),
+      '',
+      ' ',
+      'null',
+    ]);
   if (r < 0.9) return randomString(400);
   return Buffer.from(Array.from({ length: int(64) }, () => int(256)));
 }
@@ -144,7 +177,9 @@ describe(`fuzzing the edge (seed ${SEED.toString(16)})`, () => {
     for (const err of answered) expect(String(err.message)).toMatch(/concurrent call limit|shutting down|message rate|upstream/);
     await waitUntil(() => app.app.get(CallRegistry).size === 2, 5000, 'only the witnesses left');
     expect(faults).toEqual([]);
-    process.stdout.write(`fuzz ws: ${clients.length * MESSAGES_PER_CONNECTION} messages, RSS ${rssBefore} -> ${rssMb()} MB, error-level lines ${app.logs.filter((l) => l.level === 'error').length}\n`);
+    process.stdout.write(
+      `fuzz ws: ${clients.length * MESSAGES_PER_CONNECTION} messages, RSS ${rssBefore} -> ${rssMb()} MB, error-level lines ${app.logs.filter((l) => l.level === 'error').length}\n`,
+    );
     expect(app.logs.filter((l) => l.level === 'fatal')).toEqual([]);
   });
 
@@ -153,10 +188,17 @@ describe(`fuzzing the edge (seed ${SEED.toString(16)})`, () => {
     const paths = ['/speech-to-speech-stream', '/speech-to-speech-stream?from=1&token=%zz', '/health/ready', '/metrics', ...ODD_TARGETS];
     for (let i = 0; i < HTTP_REQUESTS; i++) {
       const body = Buffer.from(Array.from({ length: int(6000) }, () => int(256)));
-      const uuidHeader = rand() < 0.5 ? `X-UUID: ${Buffer.from(randomString(30), 'latin1').toString('latin1').replace(/[\r\n]/g, '')}\r\n` : '';
+      const uuidHeader =
+        rand() < 0.5
+          ? `X-UUID: ${Buffer.from(randomString(30), 'latin1')
+              .toString('latin1')
+              .replace(/[\r\n]/g, '')}\r\n`
+          : '';
       const framing = rand() < 0.8 ? `Content-Length: ${body.length}\r\n` : `Transfer-Encoding: chunked\r\n`;
       const head = `${pick(methods)} ${pick(paths)} HTTP/1.1\r\nHost: x\r\n${uuidHeader}${framing}Connection: close\r\n\r\n`;
-      const payload = framing.startsWith('Content-Length') ? body : Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from(rand() < 0.5 ? '\r\n0\r\n\r\n' : '\r\nzz\r\n')]);
+      const payload = framing.startsWith('Content-Length')
+        ? body
+        : Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from(rand() < 0.5 ? '\r\n0\r\n\r\n' : '\r\nzz\r\n')]);
       const ex = rawExchange(app.port, head, payload);
       await Promise.race([ex.closed, delay(3000)]);
       expect(ex.received()).toMatch(/^HTTP\/1\.1 \d{3}|^$/);
@@ -165,7 +207,11 @@ describe(`fuzzing the edge (seed ${SEED.toString(16)})`, () => {
     }
     for (const target of ODD_TARGETS) {
       const ex = rawExchange(app.port, upgradeHead(target));
-      await waitUntil(() => /^HTTP\/1\.1 [^1]/.test(ex.received()) || closeCodeOf(ex.received()) !== undefined || /^HTTP\/1\.1 101/.test(ex.received()), 3000, `an answer to ${target}`);
+      await waitUntil(
+        () => /^HTTP\/1\.1 [^1]/.test(ex.received()) || closeCodeOf(ex.received()) !== undefined || /^HTTP\/1\.1 101/.test(ex.received()),
+        3000,
+        `an answer to ${target}`,
+      );
       ex.socket.destroy();
     }
     await httpWitness.check();

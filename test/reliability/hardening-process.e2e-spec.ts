@@ -42,7 +42,11 @@ describe('the built service under attack', () => {
       for (let round = 0; round < 20; round++) {
         for (const target of ODD_TARGETS) {
           const ex = rawExchange(service.port, upgradeHead(target));
-          await waitUntil(() => /^HTTP\/1\.1 [^1]/.test(ex.received()) || closeCodeOf(ex.received()) !== undefined, 3000, `an answer to ${target}`);
+          await waitUntil(
+            () => /^HTTP\/1\.1 [^1]/.test(ex.received()) || closeCodeOf(ex.received()) !== undefined,
+            3000,
+            `an answer to ${target}`,
+          );
           ex.socket.destroy();
         }
       }

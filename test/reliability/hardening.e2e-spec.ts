@@ -152,7 +152,9 @@ describe('AVR side: no error message for what the call survives; error only righ
     const before = await metricValue(app.httpUrl, 'avr_sts_client_message_errors_total', 'kind="before_init"');
     const client = await connect();
     client.sendAudio(sineFrame());
-    await waitUntil(async () => (await metricValue(app.httpUrl, 'avr_sts_client_message_errors_total', 'kind="before_init"')) === before + 1);
+    await waitUntil(
+      async () => (await metricValue(app.httpUrl, 'avr_sts_client_message_errors_total', 'kind="before_init"')) === before + 1,
+    );
     const next = fake.connections.length;
     client.init('after-early-audio');
     await (await fake.waitForConnection(next)).waitFor('session.update');
@@ -206,14 +208,17 @@ describe('AVR side: no error message for what the call survives; error only righ
     ['DEL', 'call-\u007f-4', 'call-%7F-4'],
     ['a C1 control', 'call-\u0085-5', 'call-%C2%85-5'],
     ['a newline', 'call-\n-6', 'call-%0A-6'],
-  ])('a uuid with %s is percent-encoded once at the edge: the call, its log lines and its record carry the safe form', async (_name, raw, encoded) => {
-    const { client } = await call(raw);
-    expect(findLine(app, /^call started$/, encoded)).toBeDefined();
-    client.close();
-    await waitUntil(() => receiver.uuids().includes(encoded), 5000, 'the call record');
-    expect(app.rawLogs()).not.toContain(raw);
-    await witnessesStillWork();
-  });
+  ])(
+    'a uuid with %s is percent-encoded once at the edge: the call, its log lines and its record carry the safe form',
+    async (_name, raw, encoded) => {
+      const { client } = await call(raw);
+      expect(findLine(app, /^call started$/, encoded)).toBeDefined();
+      client.close();
+      await waitUntil(() => receiver.uuids().includes(encoded), 5000, 'the call record');
+      expect(app.rawLogs()).not.toContain(raw);
+      await witnessesStillWork();
+    },
+  );
 
   it('secret-looking init extras (nested) reach no log line, tool or record; deep nesting and __proto__ keep the record', async () => {
     let deep = '"bottom"';
@@ -266,12 +271,18 @@ describe('bounds at the edge', () => {
     const twoSeconds = Buffer.concat(Array.from({ length: 100 }, (_, i) => sineFrame(300, 5000, i * 160)));
     for (let i = 0; i < 10; i++) client.sendAudio(twoSeconds);
     client.sendAudio(sineFrame());
-    await waitUntil(async () => (await metricValue(app.httpUrl, 'avr_sts_caller_audio_dropped_bytes_total', 'transport="ws"')) > before, 3000, 'the drop count');
+    await waitUntil(
+      async () => (await metricValue(app.httpUrl, 'avr_sts_caller_audio_dropped_bytes_total', 'transport="ws"')) > before,
+      3000,
+      'the drop count',
+    );
     await delay(200);
     const sentUpSeconds = upstream.audioBytesReceived() / 3 / 16000;
     expect(sentUpSeconds).toBeGreaterThanOrEqual(4);
     expect(sentUpSeconds).toBeLessThan(7);
-    expect(app.logs.filter((l) => l.uuid === 'audio-too-fast' && /^caller audio faster than real time/.test(String(l.msg)))).toHaveLength(1);
+    expect(app.logs.filter((l) => l.uuid === 'audio-too-fast' && /^caller audio faster than real time/.test(String(l.msg)))).toHaveLength(
+      1,
+    );
     expect(client.count('error')).toBe(0);
     client.close();
     await witnessesStillWork();
@@ -285,7 +296,11 @@ describe('bounds at the edge', () => {
     const upstream = await fake.waitForConnection(from);
     await upstream.waitFor('session.update');
     httpCall.write(Buffer.alloc(16000 * 20, 1));
-    await waitUntil(async () => (await metricValue(app.httpUrl, 'avr_sts_caller_audio_dropped_bytes_total', 'transport="http"')) > before, 3000, 'the drop count');
+    await waitUntil(
+      async () => (await metricValue(app.httpUrl, 'avr_sts_caller_audio_dropped_bytes_total', 'transport="http"')) > before,
+      3000,
+      'the drop count',
+    );
     await delay(200);
     expect(upstream.audioBytesReceived() / 3 / 16000).toBeLessThan(7);
     httpCall.end();
@@ -337,7 +352,10 @@ describe('bounds at the edge', () => {
         const client = await AvrWsClient.connect(`${own.wsUrl}/?from=${big}&token=wrong-${i}`);
         await client.closed;
       }
-      const refusals = own.rawLogs().split('\n').filter((l) => l.includes('WebSocket call refused'));
+      const refusals = own
+        .rawLogs()
+        .split('\n')
+        .filter((l) => l.includes('WebSocket call refused'));
       expect(refusals).toHaveLength(10);
       for (const line of refusals) {
         expect(line.length).toBeLessThan(1000);
@@ -421,7 +439,11 @@ describe('CLIENT_RESUME_MS: AVR core comes back with the same uuid after a lost 
     await waitUntil(() => upstream.audioBytesReceived() === 1920, 3000, 'the frame of the new connection on the same upstream');
     expect(fake.connections.length).toBe(upstreams);
     await upstream.sendResponse({ audioMs: 200, transcript: 'After the blip.' });
-    await again.until(() => again.count('transcript') >= 1 && again.agentAudio().bytes.length >= 3200, 3000, 'the answer on the new connection');
+    await again.until(
+      () => again.count('transcript') >= 1 && again.agentAudio().bytes.length >= 3200,
+      3000,
+      'the answer on the new connection',
+    );
     expect(again.count('error')).toBe(0);
     again.close();
     await upstream.closed;
@@ -510,7 +532,11 @@ describe('with a client that behaves like AVR core (ends the call on any error, 
     await waitUntil(() => avr.agentFrames.length >= 20 && avr.framesSent >= 60, 5000, 'the answer and more caller audio');
     avr.hangUp();
     await upstream.closed;
-    expect({ terminated: avr.terminated, errors: avr.errors, connections: avr.connections }).toEqual({ terminated: false, errors: [], connections: 1 });
+    expect({ terminated: avr.terminated, errors: avr.errors, connections: avr.connections }).toEqual({
+      terminated: false,
+      errors: [],
+      connections: 1,
+    });
     // Every caller frame reached the upstream.
     expect(upstream.audioBytesReceived()).toBe(avr.framesSent * 960);
     await witnessesStillWork();
@@ -579,8 +605,13 @@ describe('secrets never leave the process, by value', () => {
     expect(String(output.item.output)).not.toContain(AMI_PASSWORD);
     client.close();
     await waitUntil(() => receiver.uuids().includes('secret-echo'), 5000, 'the record');
-    const everything = [app.rawLogs(), ...receiver.received.map((r) => r.body + JSON.stringify(r.headers)), JSON.stringify(client.messages)].join('\n');
-    for (const secret of [API_KEY, AUTH_TOKEN, AMI_PASSWORD, INIT_SECRET]) expect({ secret, found: everything.includes(secret) }).toEqual({ secret, found: false });
+    const everything = [
+      app.rawLogs(),
+      ...receiver.received.map((r) => r.body + JSON.stringify(r.headers)),
+      JSON.stringify(client.messages),
+    ].join('\n');
+    for (const secret of [API_KEY, AUTH_TOKEN, AMI_PASSWORD, INIT_SECRET])
+      expect({ secret, found: everything.includes(secret) }).toEqual({ secret, found: false });
     await witnessesStillWork();
   });
 

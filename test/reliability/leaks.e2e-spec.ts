@@ -54,7 +54,8 @@ async function wsCall(n: number): Promise<number> {
   await client.until(() => client.agentAudio().bytes.length >= TONE_FRAMES * 320, 5000, `call ${n}: the answer's audio`);
   client.close();
   await client.closed;
-  if (client.count('error') > 0) throw new Error(`call ${n} got errors: ${JSON.stringify(client.messages.filter((m) => m.type === 'error'))}`);
+  if (client.count('error') > 0)
+    throw new Error(`call ${n} got errors: ${JSON.stringify(client.messages.filter((m) => m.type === 'error'))}`);
   return client.agentAudio().bytes.length;
 }
 

@@ -12,7 +12,6 @@ import { waitUntil } from '../support/wait.js';
 
 export { openWsCall, waitUntil };
 
-
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** 8 kHz caller PCM -> 24 kHz upstream: each 320-byte frame becomes exactly 960 bytes. */
@@ -30,7 +29,6 @@ export function linesOf(app: TestApp, uuid: string, levels?: string[]): Array<Re
 export function findLine(app: TestApp, msg: RegExp, uuid?: string): Record<string, unknown> | undefined {
   return app.logs.find((l) => typeof l.msg === 'string' && msg.test(l.msg) && (uuid === undefined || l.uuid === uuid));
 }
-
 
 /**
  * A good call that runs beside the faults: each check sends it fresh caller frames that must all
@@ -68,7 +66,8 @@ export class WsWitness {
     // The transcript follows the response's last audio frame: once it is here, all audio is.
     await this.client.until(() => this.client.count('transcript') > transcriptsBefore, 5000, 'the witness response');
     const got = this.client.agentAudio().bytes.length - outBefore;
-    if (got < RESPONSE_BYTES || got > RESPONSE_BYTES + 320) throw new Error(`witness client got ${got} bytes of a ${RESPONSE_BYTES}-byte response`);
+    if (got < RESPONSE_BYTES || got > RESPONSE_BYTES + 320)
+      throw new Error(`witness client got ${got} bytes of a ${RESPONSE_BYTES}-byte response`);
     const errors = this.client.messages.filter((m) => m.type === 'error');
     if (errors.length > 0) throw new Error(`witness got error messages: ${JSON.stringify(errors)}`);
     if (this.client.ws.readyState !== WebSocket.OPEN) throw new Error('witness WebSocket is not open');
@@ -88,7 +87,12 @@ export class HttpWitness {
     readonly upstream: FakeConnection,
   ) {}
 
-  static async open(app: Pick<TestApp, 'httpUrl'>, fake: FakeRealtimeServer, uuid = 'witness-http', headers: Record<string, string> = {}): Promise<HttpWitness> {
+  static async open(
+    app: Pick<TestApp, 'httpUrl'>,
+    fake: FakeRealtimeServer,
+    uuid = 'witness-http',
+    headers: Record<string, string> = {},
+  ): Promise<HttpWitness> {
     const next = fake.connections.length;
     const call = new AvrHttpCall(app.httpUrl, { 'X-UUID': uuid, ...headers });
     const upstream = await fake.waitForConnection(next);

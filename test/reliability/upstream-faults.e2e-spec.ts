@@ -42,7 +42,6 @@ afterAll(async () => {
   await fake.close();
 });
 
-
 const warnOrError = (a: TestApp, uuid: string) => linesOf(a, uuid, ['warn', 'error']);
 
 interface EndingCase {
@@ -58,13 +57,53 @@ interface EndingCase {
 }
 
 const endingCases: EndingCase[] = [
-  { name: 'refuses the TCP connection', url: async () => `ws://127.0.0.1:${await closedPort()}`, error: /upstream connection refused/, retries: RETRIES },
-  { name: 'has a host name that does not resolve', url: async () => 'ws://nonexistent.invalid', error: /upstream host not found/, retries: RETRIES },
-  { name: 'answers the upgrade with 401', mode: { refuseStatus: 401 }, error: /HTTP 401 \(authentication failed\)/, upgrades: 1, retries: 0 },
-  { name: 'answers the upgrade with 403', mode: { refuseStatus: 403 }, error: /HTTP 403 \(authentication failed\)/, upgrades: 1, retries: 0 },
-  { name: 'answers the upgrade with 429', mode: { refuseStatus: 429 }, error: /HTTP 429 \(rate limit or quota exceeded\)/, upgrades: 1, retries: 0 },
-  { name: 'answers the upgrade with 500', mode: { refuseStatus: 500 }, error: /HTTP 500 \(server error\)/, upgrades: 1 + RETRIES, retries: RETRIES },
-  { name: 'accepts and then says nothing', mode: 'silent', error: new RegExp(`did not answer within ${CONNECT_TIMEOUT_MS} ms`), upgrades: 1 + RETRIES, retries: RETRIES },
+  {
+    name: 'refuses the TCP connection',
+    url: async () => `ws://127.0.0.1:${await closedPort()}`,
+    error: /upstream connection refused/,
+    retries: RETRIES,
+  },
+  {
+    name: 'has a host name that does not resolve',
+    url: async () => 'ws://nonexistent.invalid',
+    error: /upstream host not found/,
+    retries: RETRIES,
+  },
+  {
+    name: 'answers the upgrade with 401',
+    mode: { refuseStatus: 401 },
+    error: /HTTP 401 \(authentication failed\)/,
+    upgrades: 1,
+    retries: 0,
+  },
+  {
+    name: 'answers the upgrade with 403',
+    mode: { refuseStatus: 403 },
+    error: /HTTP 403 \(authentication failed\)/,
+    upgrades: 1,
+    retries: 0,
+  },
+  {
+    name: 'answers the upgrade with 429',
+    mode: { refuseStatus: 429 },
+    error: /HTTP 429 \(rate limit or quota exceeded\)/,
+    upgrades: 1,
+    retries: 0,
+  },
+  {
+    name: 'answers the upgrade with 500',
+    mode: { refuseStatus: 500 },
+    error: /HTTP 500 \(server error\)/,
+    upgrades: 1 + RETRIES,
+    retries: RETRIES,
+  },
+  {
+    name: 'accepts and then says nothing',
+    mode: 'silent',
+    error: new RegExp(`did not answer within ${CONNECT_TIMEOUT_MS} ms`),
+    upgrades: 1 + RETRIES,
+    retries: RETRIES,
+  },
   { name: 'never answers the upgrade', mode: 'hang', error: /did not answer|timed out/, upgrades: 1 + RETRIES, retries: RETRIES },
 ];
 
@@ -215,7 +254,11 @@ describe('upstream faults the call survives: the caller hears the agent again, o
       await waitUntil(() => carrying.audioBytesReceived() === before + 960, 3000, 'caller audio after the fault');
       const audioBefore = client.agentAudio().bytes.length;
       await carrying.sendResponse({ audioMs: 200, transcript: 'Still here.' });
-      await client.until(() => client.messages.some((m) => m.type === 'transcript' && m.text === 'Still here.'), 3000, 'the answer after the fault');
+      await client.until(
+        () => client.messages.some((m) => m.type === 'transcript' && m.text === 'Still here.'),
+        3000,
+        'the answer after the fault',
+      );
       expect(client.agentAudio().bytes.length - audioBefore).toBeGreaterThanOrEqual(3200);
 
       // Nothing the call survives is sent as an error message: AVR core would end the call.

@@ -59,7 +59,8 @@ function wrongValue(depth = 0): unknown {
   if (r < 0.6 || depth > 3) return pick(['', 'x'.repeat(100_000), API_KEY, `quote ${API_KEY}`]);
   if (r < 0.8) return Array.from({ length: int(4) }, () => wrongValue(depth + 1));
   const o: Record<string, unknown> = {};
-  for (let i = int(4); i > 0; i--) o[pick(['type', 'id', 'code', 'message', '__proto__', 'constructor', randomString(8)])] = wrongValue(depth + 1);
+  for (let i = int(4); i > 0; i--)
+    o[pick(['type', 'id', 'code', 'message', '__proto__', 'constructor', randomString(8)])] = wrongValue(depth + 1);
   return o;
 }
 
@@ -70,13 +71,62 @@ function structuredEvent(): Record<string, unknown> {
   const itemId = `item_${int(5)}`;
   const responseId = `resp_${int(5)}`;
   return pick<() => Record<string, unknown>>([
-    () => ({ type: 'error', event_id: 'e1', error: { type: 'invalid_request_error', code: pick(['invalid_value', randomString(12), 'session_expired']), message: randomString(200), param: null, event_id: pick([null, 'evt_x']) } }),
-    () => ({ type: 'response.created', event_id: 'e2', response: { id: responseId, object: 'realtime.response', status: 'in_progress', output: [] } }),
-    () => ({ type: 'response.output_audio.delta', event_id: 'e3', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: audioB64(pick([0, 10, 20, 40])) }),
-    () => ({ type: 'response.output_audio.done', event_id: 'e4', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 }),
-    () => ({ type: 'response.output_audio_transcript.done', event_id: 'e5', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, transcript: randomString(100) }),
-    () => ({ type: 'conversation.item.input_audio_transcription.completed', event_id: 'e6', item_id: itemId, content_index: 0, transcript: randomString(100) }),
-    () => ({ type: 'conversation.item.input_audio_transcription.failed', event_id: 'e7', item_id: itemId, content_index: 0, error: { type: 'server_error', code: randomString(10), message: randomString(50) } }),
+    () => ({
+      type: 'error',
+      event_id: 'e1',
+      error: {
+        type: 'invalid_request_error',
+        code: pick(['invalid_value', randomString(12), 'session_expired']),
+        message: randomString(200),
+        param: null,
+        event_id: pick([null, 'evt_x']),
+      },
+    }),
+    () => ({
+      type: 'response.created',
+      event_id: 'e2',
+      response: { id: responseId, object: 'realtime.response', status: 'in_progress', output: [] },
+    }),
+    () => ({
+      type: 'response.output_audio.delta',
+      event_id: 'e3',
+      response_id: responseId,
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      delta: audioB64(pick([0, 10, 20, 40])),
+    }),
+    () => ({
+      type: 'response.output_audio.done',
+      event_id: 'e4',
+      response_id: responseId,
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+    }),
+    () => ({
+      type: 'response.output_audio_transcript.done',
+      event_id: 'e5',
+      response_id: responseId,
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      transcript: randomString(100),
+    }),
+    () => ({
+      type: 'conversation.item.input_audio_transcription.completed',
+      event_id: 'e6',
+      item_id: itemId,
+      content_index: 0,
+      transcript: randomString(100),
+    }),
+    () => ({
+      type: 'conversation.item.input_audio_transcription.failed',
+      event_id: 'e7',
+      item_id: itemId,
+      content_index: 0,
+      error: { type: 'server_error', code: randomString(10), message: randomString(50) },
+    }),
     () => ({ type: 'input_audio_buffer.speech_started', event_id: 'e8', item_id: itemId, audio_start_ms: int(10000) }),
     () => ({ type: 'input_audio_buffer.speech_stopped', event_id: 'e9', item_id: itemId, audio_end_ms: int(10000) }),
     () => ({
@@ -84,7 +134,14 @@ function structuredEvent(): Record<string, unknown> {
       event_id: 'e10',
       response_id: responseId,
       output_index: 0,
-      item: { id: itemId, type: 'function_call', status: pick(['completed', 'incomplete']), name: pick(['quote_back', 'avr_transfer', randomString(10)]), call_id: `call_${int(1e6)}`, arguments: pick(['{}', '{"text":"hi"}', '[', '']) },
+      item: {
+        id: itemId,
+        type: 'function_call',
+        status: pick(['completed', 'incomplete']),
+        name: pick(['quote_back', 'avr_transfer', randomString(10)]),
+        call_id: `call_${int(1e6)}`,
+        arguments: pick(['{}', '{"text":"hi"}', '[', '']),
+      },
     }),
     () => ({
       type: 'response.done',
@@ -93,13 +150,32 @@ function structuredEvent(): Record<string, unknown> {
         id: responseId,
         object: 'realtime.response',
         status: pick(['completed', 'cancelled', 'failed', 'incomplete', 'in_progress', randomString(5)]),
-        status_details: { type: 'failed', reason: randomString(20), error: { type: 'server_error', code: pick(['server_error', randomString(8)]) } },
+        status_details: {
+          type: 'failed',
+          reason: randomString(20),
+          error: { type: 'server_error', code: pick(['server_error', randomString(8)]) },
+        },
         output: [],
-        usage: { total_tokens: 10, input_tokens: 5, output_tokens: 5, input_token_details: { text_tokens: 1, audio_tokens: 4 }, output_token_details: { text_tokens: 1, audio_tokens: 4 } },
+        usage: {
+          total_tokens: 10,
+          input_tokens: 5,
+          output_tokens: 5,
+          input_token_details: { text_tokens: 1, audio_tokens: 4 },
+          output_token_details: { text_tokens: 1, audio_tokens: 4 },
+        },
       },
     }),
     () => ({ type: 'session.updated', event_id: 'e12', session: { type: 'realtime', object: 'realtime.session' } }),
-    () => ({ type: pick(['rate_limits.updated', 'response.function_call_arguments.delta', 'conversation.item.added', randomString(20), 'x'.repeat(5000)]), event_id: 'e13' }),
+    () => ({
+      type: pick([
+        'rate_limits.updated',
+        'response.function_call_arguments.delta',
+        'conversation.item.added',
+        randomString(20),
+        'x'.repeat(5000),
+      ]),
+      event_id: 'e13',
+    }),
   ])();
 }
 
@@ -124,7 +200,9 @@ function fuzzFrame(): Frame {
   if (r < 0.88) return { text: `{"type":"error","error":{"code":"x","message":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}}` };
   if (r < 0.92) return { text: JSON.stringify(wrongValue()) };
   if (r < 0.95) return { text: randomString(200) };
-  return { text: JSON.stringify({ type: 'response.output_audio_transcript.done', item_id: 'big', transcript: 'y'.repeat(200_000 + int(300_000)) }) };
+  return {
+    text: JSON.stringify({ type: 'response.output_audio_transcript.done', item_id: 'big', transcript: 'y'.repeat(200_000 + int(300_000)) }),
+  };
 }
 
 function sendFrame(upstream: FakeConnection, frame: Frame): void {
@@ -241,7 +319,9 @@ describe('fuzzing the upstream (fixed seed, bounded count)', () => {
     // A call ends (or goes on) only through documented closes; none brought down its neighbour.
     expect(counts.text + counts.binary).toBe(FUZZ_CALLS * EVENTS_PER_CALL);
     const ended = calls.filter(({ client }) => client.ws.readyState !== WebSocket.OPEN).length;
-    console.log(`upstream fuzz: ${counts.text} text and ${counts.binary} binary frames into ${FUZZ_CALLS} calls (${ended} ended by them), ${witness.checks} witness checks`);
+    console.log(
+      `upstream fuzz: ${counts.text} text and ${counts.binary} binary frames into ${FUZZ_CALLS} calls (${ended} ended by them), ${witness.checks} witness checks`,
+    );
     for (const { client } of calls) {
       if (client.ws.readyState === WebSocket.CLOSED) expect([1000, 1011]).toContain((await client.closed).code);
       client.close();
@@ -256,7 +336,12 @@ describe('fuzzing the upstream (fixed seed, bounded count)', () => {
     expect(seriesOf(metrics, 'avr_sts_upstream_errors_total').length).toBeLessThanOrEqual(40);
     expect(seriesOf(metrics, 'avr_sts_tool_calls_total').length).toBeLessThanOrEqual(20);
     // No line of the run carries a huge upstream string whole.
-    const longest = Math.max(...app.rawLogs().split('\n').map((l) => l.length));
+    const longest = Math.max(
+      ...app
+        .rawLogs()
+        .split('\n')
+        .map((l) => l.length),
+    );
     expect(longest).toBeLessThan(64 * 1024);
     await serviceAndWitnessFine();
   });
@@ -281,7 +366,9 @@ describe('unbounded growth from the upstream', () => {
     for (let i = 0; i < 40; i++) upstream.userTranscript(`${i} ${'t'.repeat(1024 * 1024)}`, `item_big_${i}`);
     await client.until(() => client.count('transcript') >= 40, 10_000, 'the transcripts');
     // What reaches the client is cut at the edge too: no message of megabytes.
-    expect(Math.max(...client.messages.filter((m) => m.type === 'transcript').map((m) => JSON.stringify(m).length))).toBeLessThan(20 * 1024);
+    expect(Math.max(...client.messages.filter((m) => m.type === 'transcript').map((m) => JSON.stringify(m).length))).toBeLessThan(
+      20 * 1024,
+    );
     client.close();
     await waitUntil(() => receiver.uuids().includes('huge-transcripts'), 5000, 'the record');
     const record = receiver.received.find((r) => r.headers['x-avr-uuid'] === 'huge-transcripts')!;
@@ -293,9 +380,27 @@ describe('unbounded growth from the upstream', () => {
   it('a 2 MB audio delta is dropped and counted; a 20 MB one ends that upstream connection (1009), not the call', async () => {
     const { client, upstream } = await openWsCall(app, fake, 'huge-delta');
     const next = fake.connections.length;
-    upstream.sendRaw(JSON.stringify({ type: 'response.output_audio.delta', response_id: 'r', item_id: 'i', output_index: 0, content_index: 0, delta: 'AAAA'.repeat(512 * 1024) }));
+    upstream.sendRaw(
+      JSON.stringify({
+        type: 'response.output_audio.delta',
+        response_id: 'r',
+        item_id: 'i',
+        output_index: 0,
+        content_index: 0,
+        delta: 'AAAA'.repeat(512 * 1024),
+      }),
+    );
     await waitUntil(() => findLine(app, /oversized audio delta/) !== undefined, 5000, 'the oversized-delta line');
-    upstream.sendRaw(JSON.stringify({ type: 'response.output_audio.delta', response_id: 'r', item_id: 'i', output_index: 0, content_index: 0, delta: 'AAAA'.repeat(5 * 1024 * 1024) }));
+    upstream.sendRaw(
+      JSON.stringify({
+        type: 'response.output_audio.delta',
+        response_id: 'r',
+        item_id: 'i',
+        output_index: 0,
+        content_index: 0,
+        delta: 'AAAA'.repeat(5 * 1024 * 1024),
+      }),
+    );
     const again = await fake.waitForConnection(next, 10_000);
     await again.waitFor('session.update');
     await again.sendResponse({ audioMs: 200, transcript: 'after the huge delta' });
@@ -311,7 +416,9 @@ describe('unbounded growth from the upstream', () => {
   it('1,000 tool calls at once from one call: at most TOOL_MAX_CONCURRENT_PER_CALL (4) AMI requests open, every call answered', async () => {
     const { client, upstream } = await openWsCall(app, fake, 'tool-storm');
     const before = ami.requests;
-    upstream.toolCalls(Array.from({ length: 1000 }, (_, i) => ({ name: 'avr_transfer', args: { transfer_extension: String(600 + (i % 10)) } })));
+    upstream.toolCalls(
+      Array.from({ length: 1000 }, (_, i) => ({ name: 'avr_transfer', args: { transfer_extension: String(600 + (i % 10)) } })),
+    );
     await waitUntil(() => upstream.count('conversation.item.create') >= 1000, 15_000, 'an output for every call');
     expect(ami.mostOpen).toBeLessThanOrEqual(4);
     expect(ami.requests - before).toBeGreaterThanOrEqual(4);
@@ -363,7 +470,10 @@ describe('secrets never leave the process, upstream side', () => {
     upstream.error('invalid_api_key', `Incorrect API key provided: ${API_KEY}.`);
     await client.closed;
     await waitUntil(() => receiver.uuids().includes('upstream-secrets'), 5000, 'the record');
-    const toolOutputs = fake.allReceived().filter((e) => e.type === 'conversation.item.create').map((e) => JSON.stringify(e));
+    const toolOutputs = fake
+      .allReceived()
+      .filter((e) => e.type === 'conversation.item.create')
+      .map((e) => JSON.stringify(e));
     const everything = [
       app.rawLogs(),
       ...receiver.received.map((r) => r.body + JSON.stringify(r.headers)),
@@ -373,7 +483,8 @@ describe('secrets never leave the process, upstream side', () => {
       JSON.stringify(witness.client.messages),
     ].join('\n');
     expect(everything).toContain('the CRM says: the key is [redacted]');
-    for (const secret of [API_KEY, AMI_PASSWORD, encodeURIComponent(API_KEY)]) expect({ secret, found: everything.includes(secret) }).toEqual({ secret, found: false });
+    for (const secret of [API_KEY, AMI_PASSWORD, encodeURIComponent(API_KEY)])
+      expect({ secret, found: everything.includes(secret) }).toEqual({ secret, found: false });
     await serviceAndWitnessFine();
   });
 });

@@ -77,8 +77,8 @@ export class AvrWsClient {
   }
 
   waitFor(type: string, timeoutMs = 5000): Promise<AvrMessage> {
-    return this.until(() => this.messages.some((m) => m.type === type), timeoutMs, `a ${type} message`).then(
-      () => this.messages.find((m) => m.type === type)!,
+    return this.until(() => this.messages.some((m) => m.type === type), timeoutMs, `a ${type} message`).then(() =>
+      this.messages.find((m) => m.type === type)!,
     );
   }
 
@@ -102,6 +102,7 @@ export class AvrWsClient {
 /** A 20 ms frame (160 samples, 320 bytes) of a sine at the given frequency and 8 kHz. */
 export function sineFrame(freq = 440, amplitude = 8000, startSample = 0, samples = 160): Buffer {
   const buf = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) buf.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * freq * (startSample + i)) / 8000)), i * 2);
+  for (let i = 0; i < samples; i++)
+    buf.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * freq * (startSample + i)) / 8000)), i * 2);
   return buf;
 }

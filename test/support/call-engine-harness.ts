@@ -159,7 +159,14 @@ export class RecordingTools {
 
   readonly registry = {
     definitions: () => [],
-    get: (name: string) => (name === 'avr_hangup' ? { control: 'hangup' } : name === 'avr_transfer' ? { control: 'transfer' } : name === 'lookup' ? {} : undefined),
+    get: (name: string) =>
+      name === 'avr_hangup'
+        ? { control: 'hangup' }
+        : name === 'avr_transfer'
+          ? { control: 'transfer' }
+          : name === 'lookup'
+            ? {}
+            : undefined,
     names: () => ['avr_hangup', 'avr_transfer', 'lookup'],
   } as unknown as ToolRegistry;
 

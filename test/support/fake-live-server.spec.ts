@@ -21,7 +21,11 @@ async function rawClient(url: string) {
   return { ws, events, waitFor, send: (ev: object) => ws.send(JSON.stringify(ev)) };
 }
 
-const START = { type: 'session.start', event_id: 's1', session: { model: 'gpt-live-1', audio: { format: { type: 'audio/pcmu', rate: 8000 } } } };
+const START = {
+  type: 'session.start',
+  event_id: 's1',
+  session: { model: 'gpt-live-1', audio: { format: { type: 'audio/pcmu', rate: 8000 } } },
+};
 
 describe('FakeLiveServer (strict like GPT-Live)', () => {
   let fake: FakeLiveServer;
@@ -61,7 +65,8 @@ describe('FakeLiveServer (strict like GPT-Live)', () => {
     const conn = await fake.waitForConnection(0);
     const audio = await conn.agentSpeech(250);
     expect(audio).toHaveLength(2000);
-    for (let i = 0; i < 100 && c.events.filter((e) => e.type === 'session.output_audio.delta').length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && c.events.filter((e) => e.type === 'session.output_audio.delta').length < 3; i++)
+      await new Promise((r) => setTimeout(r, 10));
     const deltas = c.events.filter((e) => e.type === 'session.output_audio.delta');
     expect(Buffer.concat(deltas.map((d) => Buffer.from(d.delta, 'base64')))).toEqual(audio);
     conn.usage(30);

@@ -115,7 +115,11 @@ export class FakeLiveConnection {
 
   get format(): RealtimeAudioFormat {
     const type = this.session?.audio?.format?.type ?? 'audio/pcm';
-    return type === 'audio/pcmu' ? { type: 'audio/pcmu' } : type === 'audio/pcma' ? { type: 'audio/pcma' } : { type: 'audio/pcm', rate: 24000 };
+    return type === 'audio/pcmu'
+      ? { type: 'audio/pcmu' }
+      : type === 'audio/pcma'
+        ? { type: 'audio/pcma' }
+        : { type: 'audio/pcm', rate: 24000 };
   }
 
   /** `ms` of the 440 Hz test tone as output audio, in `chunkMs` deltas (paced when `paceMs`). Returns the bytes. */
@@ -158,14 +162,33 @@ export class FakeLiveConnection {
     const delegationId = newId('item_delegation');
     const responseId = newId('resp');
     const callId = newId('call');
-    this.send({ type: 'session.delegation.created', event_id: newId('event'), offset_ms: 0, delegation: { id: delegationId, type: 'delegation', target: 'responses', response_id: responseId } });
-    for (const ev of liveFunctionCallEvents(delegationId, responseId, { callId, name, arguments: typeof args === 'string' ? args : JSON.stringify(args) })) this.send(ev);
+    this.send({
+      type: 'session.delegation.created',
+      event_id: newId('event'),
+      offset_ms: 0,
+      delegation: { id: delegationId, type: 'delegation', target: 'responses', response_id: responseId },
+    });
+    for (const ev of liveFunctionCallEvents(delegationId, responseId, {
+      callId,
+      name,
+      arguments: typeof args === 'string' ? args : JSON.stringify(args),
+    }))
+      this.send(ev);
     return { callId, delegationId, responseId };
   }
 
   /** The nested response.completed of a delegation, with backend token usage. */
-  completeResponse(delegationId: string, responseId: string, usage = { input_tokens: 120, output_tokens: 30, total_tokens: 150, input_tokens_details: { cached_tokens: 20 } }): void {
-    this.send(liveResponseEvent(delegationId, { type: 'response.completed', response: { id: responseId, object: 'response', status: 'completed', output: [], usage } }));
+  completeResponse(
+    delegationId: string,
+    responseId: string,
+    usage = { input_tokens: 120, output_tokens: 30, total_tokens: 150, input_tokens_details: { cached_tokens: 20 } },
+  ): void {
+    this.send(
+      liveResponseEvent(delegationId, {
+        type: 'response.completed',
+        response: { id: responseId, object: 'response', status: 'completed', output: [], usage },
+      }),
+    );
   }
 
   usage(seconds: number): void {
@@ -212,7 +235,9 @@ export class FakeLiveConnection {
     }
     if (!this.started && ev.type !== 'session.start') {
       this.beforeStart.push(ev);
-      this.send(liveError({ code: NOT_STARTED_CODE, message: 'Wait for session.started before sending audio or commands.', clientEventId }));
+      this.send(
+        liveError({ code: NOT_STARTED_CODE, message: 'Wait for session.started before sending audio or commands.', clientEventId }),
+      );
       this.log.push(ev);
       return;
     }

@@ -70,7 +70,9 @@ describe('FakeRealtimeServer', () => {
     expect(await later).toMatchObject({ audio: 'AAAAAAAA' });
     expect(conn.count('input_audio_buffer.append')).toBe(2);
     expect(conn.audioBytesReceived()).toBe(9);
-    await expect(conn.waitFor('response.create', undefined, 20)).rejects.toThrow(/waiting for response\.create.*input_audio_buffer\.append/);
+    await expect(conn.waitFor('response.create', undefined, 20)).rejects.toThrow(
+      /waiting for response\.create.*input_audio_buffer\.append/,
+    );
   });
 
   it('answers session.update by itself and files invalid client events', async () => {
@@ -83,7 +85,10 @@ describe('FakeRealtimeServer', () => {
     await conn.waitFor('response.create');
     expect(fake.invalidEvents).toEqual([
       { event: '{not json', problems: ['not valid JSON'] },
-      { event: expect.objectContaining({ type: 'input_audio_buffer.append' }), problems: [expect.stringContaining('/audio must be string')] },
+      {
+        event: expect.objectContaining({ type: 'input_audio_buffer.append' }),
+        problems: [expect.stringContaining('/audio must be string')],
+      },
     ]);
     expect(fake.allReceived().map((e) => e.type)).toEqual(['session.update', 'input_audio_buffer.append', 'response.create']);
   });
@@ -303,7 +308,10 @@ describe('FakeRealtimeServer', () => {
       c.send({ type: 'conversation.item.truncate', item_id: sent.itemIds[1], content_index: 0, audio_end_ms: 400 });
       c.send({ type: 'conversation.item.truncate', event_id: 'evt_past', item_id: sent.itemIds[0], content_index: 0, audio_end_ms: 400 });
       await c.waitFor('conversation.item.truncated');
-      expect((await c.waitFor('error')).error).toMatchObject({ code: 'invalid_value', message: 'Audio content of 300ms is already shorter than 400ms' });
+      expect((await c.waitFor('error')).error).toMatchObject({
+        code: 'invalid_value',
+        message: 'Audio content of 300ms is already shorter than 400ms',
+      });
     });
 
     it('a response with several function calls, every one completed, one response.done', async () => {
@@ -335,7 +343,10 @@ describe('FakeRealtimeServer', () => {
       c.send({ type: 'response.create', event_id: 'evt_right' });
       await conn.waitFor('response.create', (ev) => ev.event_id === 'evt_right');
       expect(fake.invalidEvents).toEqual([
-        { event: expect.objectContaining({ event_id: 'evt_early' }), problems: ['response.create while function calls still lack their function_call_output: lookup (call_1)'] },
+        {
+          event: expect.objectContaining({ event_id: 'evt_early' }),
+          problems: ['response.create while function calls still lack their function_call_output: lookup (call_1)'],
+        },
       ]);
     });
 
@@ -432,7 +443,11 @@ describe('FakeRealtimeServer', () => {
   it('expires a session: error session_expired, then a close', async () => {
     const { c, conn } = await connect();
     conn.error('rate_limit_exceeded', 'Slow down', 'rate_limit_error', { event_id: 'evt_client' });
-    expect((await c.waitFor('error')).error).toMatchObject({ code: 'rate_limit_exceeded', type: 'rate_limit_error', event_id: 'evt_client' });
+    expect((await c.waitFor('error')).error).toMatchObject({
+      code: 'rate_limit_exceeded',
+      type: 'rate_limit_error',
+      event_id: 'evt_client',
+    });
     conn.expire();
     expect((await c.waitFor('error', (ev) => ev.error.code === 'session_expired')).error.type).toBe('invalid_request_error');
     expect((await c.closed).code).toBe(1000);

@@ -419,7 +419,10 @@ export class FakeConnection {
   }
 
   /** One response calling several functions (reasoning models, parallel_tool_calls), completed. */
-  toolCalls(calls: Array<{ name: string; args: object | string; callId?: string }>): { responseId: string; calls: Array<{ itemId: string; callId: string }> } {
+  toolCalls(calls: Array<{ name: string; args: object | string; callId?: string }>): {
+    responseId: string;
+    calls: Array<{ itemId: string; callId: string }>;
+  } {
     const response = this.beginResponse();
     const made = calls.map((c) => response.functionCall(c.name, c.args, c.callId));
     response.finish();
@@ -439,7 +442,10 @@ export class FakeConnection {
   }
 
   /** A whole response of several audio items (gpt-realtime-2 on long replies), `itemsMs[i]` of tone each. */
-  sendAudioItems(itemsMs: number[], opts: { format?: FakeAudioFormat; chunkMs?: number } = {}): { responseId: string; itemIds: string[]; audio: Buffer[] } {
+  sendAudioItems(
+    itemsMs: number[],
+    opts: { format?: FakeAudioFormat; chunkMs?: number } = {},
+  ): { responseId: string; itemIds: string[]; audio: Buffer[] } {
     const response = this.beginResponse({ format: opts.format });
     const chunkMs = opts.chunkMs ?? 100;
     for (const [i, ms] of itemsMs.entries()) {
@@ -531,9 +537,18 @@ export class FakeConnection {
   private answerTruncate(ev: any): void {
     const itemId = String(ev.item_id ?? '');
     const item = this.items.get(itemId);
-    if (!item) return this.refuse(ev, { code: 'item_truncate_invalid_item_id', message: `Item with item_id '${itemId}' not found.`, param: 'item_id' });
+    if (!item)
+      return this.refuse(ev, {
+        code: 'item_truncate_invalid_item_id',
+        message: `Item with item_id '${itemId}' not found.`,
+        param: 'item_id',
+      });
     if (item.kind !== 'assistant_audio') {
-      return this.refuse(ev, { code: 'unsupported_content_type', message: 'Only model output audio messages can be truncated', param: 'item_id' });
+      return this.refuse(ev, {
+        code: 'unsupported_content_type',
+        message: 'Only model output audio messages can be truncated',
+        param: 'item_id',
+      });
     }
     const format = this.itemFormats.get(itemId) ?? this.formatOf();
     const heldMs = Math.max(0, msForBytes(format, item.bytes) - this.opts.itemAudioShortfallMs);
@@ -574,7 +589,8 @@ export class FakeConnection {
       }
       case 'response.output_item.done':
         // Only a completed call is to be run and answered; an incomplete one (barge-in) must not be.
-        if (ev.item?.type === 'function_call' && ev.item.status === 'completed') this.callsAwaitingOutput.set(ev.item.call_id, ev.item.name);
+        if (ev.item?.type === 'function_call' && ev.item.status === 'completed')
+          this.callsAwaitingOutput.set(ev.item.call_id, ev.item.name);
         return;
       case 'response.output_audio.delta': {
         const item = this.items.get(ev.item_id);

@@ -24,7 +24,8 @@ function extract(): string {
   const pkgDir = join(process.cwd(), 'node_modules', PACKAGE);
   const zip = join(pkgDir, 'lib', 'layer.zip');
   if (!existsSync(zip)) throw new Error(`${PACKAGE} is not installed (no ${zip}); run npm ci`);
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`${PACKAGE} ships helm for linux/x64 only, this is ${process.platform}/${process.arch}`);
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error(`${PACKAGE} ships helm for linux/x64 only, this is ${process.platform}/${process.arch}`);
   const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
   const dir = join(process.cwd(), 'node_modules', '.cache', 'avr-sts-openai-helm', version);
   const bin = join(dir, 'helm');
@@ -49,7 +50,12 @@ export function helm(): Helm {
     // Helm's own state (cache, config, plugins) goes to a scratch folder, not the user's home.
     const home = mkdtempSync(join(tmpdir(), 'avr-helm-'));
     process.once('exit', () => rmSync(home, { recursive: true, force: true }));
-    const env = { ...process.env, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') };
+    const env = {
+      ...process.env,
+      HELM_CACHE_HOME: join(home, 'cache'),
+      HELM_CONFIG_HOME: join(home, 'config'),
+      HELM_DATA_HOME: join(home, 'data'),
+    };
     const run = (args: string[]): HelmResult => {
       const r = spawnSync(path, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       if (r.error) throw r.error;

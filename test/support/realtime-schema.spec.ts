@@ -90,7 +90,15 @@ describe('validateClientEvent', () => {
 
 describe('validateServerEvent', () => {
   it('accepts a GA server event and refuses its beta name', () => {
-    const delta = { type: 'response.output_audio.delta', event_id: 'e1', response_id: 'r1', item_id: 'i1', output_index: 0, content_index: 0, delta: 'AAAA' };
+    const delta = {
+      type: 'response.output_audio.delta',
+      event_id: 'e1',
+      response_id: 'r1',
+      item_id: 'i1',
+      output_index: 0,
+      content_index: 0,
+      delta: 'AAAA',
+    };
     expect(validateServerEvent(delta)).toEqual([]);
     expect(validateServerEvent({ ...delta, type: 'response.audio.delta' })).toEqual(['unknown server event type "response.audio.delta"']);
   });

@@ -73,7 +73,9 @@ function load(): Validators {
 }
 
 function describeErrors(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => `${e.instancePath || '(event)'} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+  return (errors ?? []).map(
+    (e) => `${e.instancePath || '(event)'} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
+  );
 }
 
 function validate(side: 'client' | 'server', ev: unknown): string[] {
@@ -111,7 +113,9 @@ function betaProblems(ev: Record<string, unknown>): string[] {
     if (session && typeof session === 'object') {
       if (session.type === undefined) problems.push('session.type is missing (GA requires "realtime")');
       if (session.model !== undefined) {
-        problems.push("session.model is sent: the model is chosen by the URL's ?model= (the live server has refused proxies' aliases and Azure deployment names there)");
+        problems.push(
+          "session.model is sent: the model is chosen by the URL's ?model= (the live server has refused proxies' aliases and Azure deployment names there)",
+        );
       }
       const refusal = session.type === 'realtime' ? sessionUpdateProblem(session) : undefined;
       if (refusal) problems.push(`the live server refuses the whole update: ${refusal.code} "${refusal.message}"`);
@@ -120,7 +124,10 @@ function betaProblems(ev: Record<string, unknown>): string[] {
   if (ev.type === 'response.create') {
     flag(ev.response, 'response', BETA_RESPONSE_FIELDS);
     const response = ev.response;
-    const refusal = response && typeof response === 'object' && !Array.isArray(response) ? responseCreateProblem(response as Record<string, unknown>) : undefined;
+    const refusal =
+      response && typeof response === 'object' && !Array.isArray(response)
+        ? responseCreateProblem(response as Record<string, unknown>)
+        : undefined;
     if (refusal) problems.push(`the live server refuses it: ${refusal.code} "${refusal.message}"`);
   }
   return problems;

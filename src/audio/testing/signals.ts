@@ -59,14 +59,7 @@ export function toneAmplitude(x: ArrayLike<number>, start: number, length: numbe
 }
 
 /** Summed bin power over [fromHz, toHz] inclusive, in the same units as binPower. */
-export function bandPower(
-  x: ArrayLike<number>,
-  start: number,
-  length: number,
-  rateHz: number,
-  fromHz: number,
-  toHz: number,
-): number {
+export function bandPower(x: ArrayLike<number>, start: number, length: number, rateHz: number, fromHz: number, toHz: number): number {
   const spacing = rateHz / length;
   const first = Math.ceil(fromHz / spacing);
   const last = Math.min(Math.floor(toHz / spacing), length / 2);

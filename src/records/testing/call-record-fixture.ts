@@ -44,7 +44,12 @@ export function realisticCall(uuid = '0b8f3c52-6d1e-4f7a-9c2b-5e4d3a2f1b10'): Ca
         role: 'tool',
         text: `update_address -> ${TOOL_TEXT.updateError}`,
         at: START + 9_800,
-        tool: { name: 'update_address', arguments: { orderNumber: TOOL_TEXT.orderNumber, address: TOOL_TEXT.newAddress }, error: TOOL_TEXT.updateError, durationMs: 5_000 },
+        tool: {
+          name: 'update_address',
+          arguments: { orderNumber: TOOL_TEXT.orderNumber, address: TOOL_TEXT.newAddress },
+          error: TOOL_TEXT.updateError,
+          durationMs: 5_000,
+        },
       },
       { role: 'agent', text: SPOKEN.agent3, at: START + 15_200 },
     ],

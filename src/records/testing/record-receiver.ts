@@ -73,7 +73,12 @@ export class RecordReceiver {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      this.received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      this.received.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const answer = this.script.shift() ?? this.fallback;
       if (answer === 'hold') this.held.push(res);
       else res.writeHead(answer, { 'content-type': 'application/json' }).end('{"ok":true}');

@@ -62,7 +62,8 @@ export class HttpCallAdapter implements CallSink {
   private callerAudio(session: CallSession, chunk: Buffer): void {
     const granted = this.audioBudget.takeUpTo(chunk.length, 2);
     if (granted < chunk.length) {
-      if (this.droppedAudioBytes === 0) this.log.warn({ uuid: session.uuid }, 'caller audio faster than real time: dropping what is beyond it');
+      if (this.droppedAudioBytes === 0)
+        this.log.warn({ uuid: session.uuid }, 'caller audio faster than real time: dropping what is beyond it');
       this.droppedAudioBytes += chunk.length - granted;
       this.metrics.callerAudioDropped.labels('http').inc(chunk.length - granted);
     }
@@ -141,7 +142,8 @@ export class HttpCallAdapter implements CallSink {
   private writeAllQueued(): void {
     clearTimeout(this.pacer);
     this.pacer = undefined;
-    for (const chunk of this.chunks.splice(0)) if (!this.res.writableEnded && !this.res.destroyed) this.res.write(Buffer.concat(chunk.frames, chunk.bytes));
+    for (const chunk of this.chunks.splice(0))
+      if (!this.res.writableEnded && !this.res.destroyed) this.res.write(Buffer.concat(chunk.frames, chunk.bytes));
     this.queuedBytes = 0;
   }
 
@@ -177,7 +179,11 @@ export class HttpCallAdapter implements CallSink {
     } else if (!this.res.writableEnded) {
       this.res.end();
     }
-    if (this.droppedAudioBytes > 0) this.log.info({ uuid: this.session?.uuid, droppedAudioBytes: this.droppedAudioBytes }, 'caller audio dropped over the call for its rate');
+    if (this.droppedAudioBytes > 0)
+      this.log.info(
+        { uuid: this.session?.uuid, droppedAudioBytes: this.droppedAudioBytes },
+        'caller audio dropped over the call for its rate',
+      );
     // Stop reading the caller: nothing consumes the body any more.
     this.req.removeAllListeners('data');
     this.req.resume();

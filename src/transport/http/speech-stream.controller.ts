@@ -67,7 +67,9 @@ export class SpeechStreamController {
       req.resume();
       return;
     }
-    const adapter = new HttpCallAdapter(req, res, this.log, this.config.audio.httpEndGraceMs, this.metrics, (failed) => this.calls.registry.noteFailed(failed));
+    const adapter = new HttpCallAdapter(req, res, this.log, this.config.audio.httpEndGraceMs, this.metrics, (failed) =>
+      this.calls.registry.noteFailed(failed),
+    );
     const session = this.calls.open({ uuid, transport: 'http', metadata }, adapter);
     adapter.attach(session);
   }
@@ -78,7 +80,10 @@ export class SpeechStreamController {
    * the client gives up or the hold runs out; no error body (AVR core reads raw audio only).
    */
   private hold(req: Request, res: Response, uuid: string, heldMs: number): void {
-    this.log.warn({ uuid, holdMs: heldMs }, 'HTTP call for a call that ended in failure: held without a new upstream session (FAILED_CALL_HOLD_MS)');
+    this.log.warn(
+      { uuid, holdMs: heldMs },
+      'HTTP call for a call that ended in failure: held without a new upstream session (FAILED_CALL_HOLD_MS)',
+    );
     this.metrics.connectionsRefused.labels('failed_call_hold').inc();
     res.status(200).setHeader('Content-Type', 'text/event-stream').setHeader('Connection', 'close');
     res.flushHeaders();

@@ -131,7 +131,8 @@ export class WsCallAdapter implements CallSink, PendingConnection {
     const session = this.session!;
     this.lastAudioAt = Date.now();
     if (!this.audioBudget.take(audio.length)) {
-      if (this.droppedAudioBytes === 0) this.log.warn({ bytes: audio.length }, 'caller audio faster than real time: dropping what is beyond it');
+      if (this.droppedAudioBytes === 0)
+        this.log.warn({ bytes: audio.length }, 'caller audio faster than real time: dropping what is beyond it');
       this.droppedAudioBytes += audio.length;
       this.deps.metrics.callerAudioDropped.labels('ws').inc(audio.length);
       return;
@@ -333,10 +334,14 @@ export class WsCallAdapter implements CallSink, PendingConnection {
 
   end(end: CallEnd): void {
     clearInterval(this.idleTimer);
-    if ((end.outcome === 'upstream_failed' || end.outcome === 'error') && this.session) this.deps.calls.registry.noteFailed(this.session.uuid);
+    if ((end.outcome === 'upstream_failed' || end.outcome === 'error') && this.session)
+      this.deps.calls.registry.noteFailed(this.session.uuid);
     if (end.clientMessage) this.sendError(end.clientMessage);
     if (this.droppedAudioBytes > 0 || this.droppedKeys > 0) {
-      this.log.info({ droppedAudioBytes: this.droppedAudioBytes, droppedKeys: this.droppedKeys }, 'caller input dropped over the call for its rate');
+      this.log.info(
+        { droppedAudioBytes: this.droppedAudioBytes, droppedKeys: this.droppedKeys },
+        'caller input dropped over the call for its rate',
+      );
     }
     if (this.ws.readyState === WebSocket.OPEN) {
       const close = this.closeAs ?? { code: closeCodeFor(end.outcome), reason: end.reason };

@@ -39,11 +39,16 @@ export function parseClientMessage(text: string): ParseResult {
   const msg = value as Record<string, unknown>;
   switch (msg.type) {
     case 'audio':
-      return typeof msg.audio === 'string' ? audioMessage(msg.audio) : { ok: false, kind: 'bad_audio', error: 'audio message needs "audio" as a base64 string' };
+      return typeof msg.audio === 'string'
+        ? audioMessage(msg.audio)
+        : { ok: false, kind: 'bad_audio', error: 'audio message needs "audio" as a base64 string' };
     case 'init': {
       const { type: _type, uuid, ...extra } = msg;
       const settled = callUuid(uuid);
-      return { ok: true, message: { type: 'init', uuid: settled.uuid, ...(settled.problem ? { uuidProblem: settled.problem } : {}), extra } };
+      return {
+        ok: true,
+        message: { type: 'init', uuid: settled.uuid, ...(settled.problem ? { uuidProblem: settled.problem } : {}), extra },
+      };
     }
     case 'dtmf_digit':
       return typeof msg.digit === 'string' && DTMF.test(msg.digit)

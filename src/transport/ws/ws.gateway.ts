@@ -40,7 +40,13 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
   ) {
     this.log = logger.child({ component: 'ws' });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.server.maxMessageBytes, perMessageDeflate: false });
-    this.adapterDeps = { calls, config, metrics, initTimeoutLog: new LogBudget(), resumable: new ResumableCalls(config.server.clientResumeMs) };
+    this.adapterDeps = {
+      calls,
+      config,
+      metrics,
+      initTimeoutLog: new LogBudget(),
+      resumable: new ResumableCalls(config.server.clientResumeMs),
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -57,7 +63,9 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
     this.server?.off('upgrade', this.onUpgrade);
     const open = [...this.wss.clients];
     if (open.length === 0) return;
-    const closed = open.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+    const closed = open.map(
+      (ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))),
+    );
     for (const ws of open) ws.close(WS_CLOSE.goingAway, 'service stopped');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_HANDSHAKE_MS)))]);
