@@ -1,6 +1,6 @@
 import { urlSecrets } from '../logging/redaction.js';
 import { Env, EnvReader, VarDoc } from './env-reader.js';
-import { readGuardsConfig, type GuardsConfig } from '../guards/guards-config.js';
+import { readGuardsConfig, type GuardsConfig } from './guards-config.js';
 import { isLiveVoice, LIVE_VOICES } from '../live/live-events.js';
 import { DEFAULT_LIVE_BACKEND_MODEL } from '../live/live-session-start.js';
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { postToAmi, type AmiTarget } from '../tools/ami-client.js';
-import type { GuardsConfig } from './guards-config.js';
+import type { GuardsConfig } from '../config/guards-config.js';
 import { IdleAndDurationGuard, type IdleAndDurationSettings } from './idle-and-duration.js';
 
 export type GuardOutcome = 'no_input' | 'max_duration' | 'upstream_failed';

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { defaultWaitSound, framesFromSamples, loadWavFrames } from './guard-audio.js';
-import { parseFailureAction } from './failure-action.js';
 
 const ANNOUNCEMENT = fileURLToPath(new URL('../../assets/failure-announcement.wav', import.meta.url));
 
@@ -31,20 +30,5 @@ describe('audio the service plays itself', () => {
     let peak = 0;
     for (const f of frames) for (let i = 0; i < 160; i++) peak = Math.max(peak, Math.abs(f.readInt16LE(i * 2)));
     expect(20 * Math.log10(peak / 32767)).toBeCloseTo(-26, 0);
-  });
-});
-
-describe('parseFailureAction', () => {
-  it.each([
-    ['none', { type: 'none' }],
-    ['hangup', { type: 'hangup' }],
-    ['transfer:100', { type: 'transfer', exten: '100' }],
-    ['transfer:100@support', { type: 'transfer', exten: '100', context: 'support' }],
-  ])('reads %s', (value, action) => {
-    expect(parseFailureAction(value)).toEqual({ ok: true, action });
-  });
-
-  it.each(['', 'hang up', 'transfer:', 'transfer:1 00', 'transfer:100@a@b', 'transfer:100\r\nAction: Originate'])('refuses %j', (value) => {
-    expect(parseFailureAction(value)).toMatchObject({ ok: false });
   });
 });

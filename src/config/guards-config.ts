@@ -1,4 +1,4 @@
-import type { Env, EnvReader } from '../config/env-reader.js';
+import type { Env, EnvReader } from './env-reader.js';
 import { parseFailureAction, type FailureAction } from './failure-action.js';
 
 export interface GuardsConfig {
