@@ -1,19 +1,11 @@
 import type { FailureHandling } from '../guards/index.js';
-import type { UpstreamUsage } from '../realtime/upstream-session.js';
+import { TOKEN_COUNTS, zeroTokenCounts, type TokenCounts, type UpstreamUsage } from '../realtime/upstream-session.js';
 import type { Transport } from './call-registry.js';
 import type { CallOutcome } from './call-sink.js';
 import type { ConversationItem } from './conversation.js';
 
 /** Token usage summed over every response of a call (all upstream sessions). */
-export interface UsageTotals {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  inputTextTokens: number;
-  inputAudioTokens: number;
-  inputCachedTokens: number;
-  outputTextTokens: number;
-  outputAudioTokens: number;
+export interface UsageTotals extends TokenCounts {
   responses: number;
   /** Billed session seconds, summed over the call's sessions (GPT-Live); 0 on Realtime. */
   sessionSeconds: number;
@@ -46,30 +38,12 @@ export interface CallRecordInput {
 }
 
 export function emptyUsage(): UsageTotals {
-  return {
-    inputTokens: 0,
-    outputTokens: 0,
-    totalTokens: 0,
-    inputTextTokens: 0,
-    inputAudioTokens: 0,
-    inputCachedTokens: 0,
-    outputTextTokens: 0,
-    outputAudioTokens: 0,
-    responses: 0,
-    sessionSeconds: 0,
-  };
+  return { ...zeroTokenCounts(), responses: 0, sessionSeconds: 0 };
 }
 
 /** Adds usage the upstream reported (a response's, or the session's) to the call's totals. */
 export function addUsage(totals: UsageTotals, usage: UpstreamUsage, ofResponse: boolean): void {
-  totals.inputTokens += usage.inputTokens;
-  totals.outputTokens += usage.outputTokens;
-  totals.totalTokens += usage.totalTokens;
-  totals.inputTextTokens += usage.inputTextTokens;
-  totals.inputAudioTokens += usage.inputAudioTokens;
-  totals.inputCachedTokens += usage.inputCachedTokens;
-  totals.outputTextTokens += usage.outputTextTokens;
-  totals.outputAudioTokens += usage.outputAudioTokens;
+  for (const name of TOKEN_COUNTS) totals[name] += usage[name];
   totals.sessionSeconds += usage.sessionSeconds ?? 0;
   if (ofResponse) totals.responses++;
 }

@@ -10,6 +10,7 @@ import type {
   UpstreamSessionSettings,
   UpstreamUsage,
 } from '../realtime/upstream-session.js';
+import { zeroTokenCounts } from '../realtime/upstream-session.js';
 import { failureFromHttpStatus, failureFromSocketError } from '../realtime/upstream-failure.js';
 import { AgentTurns, type AgentTurnOptions } from './agent-turns.js';
 import { classifyLiveError } from './live-errors.js';
@@ -631,16 +632,7 @@ export class LiveUpstreamSession implements UpstreamSession {
 
 export { SESSION_START_EVENT_ID };
 
-const ZERO_USAGE: UpstreamUsage = {
-  inputTokens: 0,
-  outputTokens: 0,
-  totalTokens: 0,
-  inputTextTokens: 0,
-  inputAudioTokens: 0,
-  inputCachedTokens: 0,
-  outputTextTokens: 0,
-  outputAudioTokens: 0,
-};
+const ZERO_USAGE: UpstreamUsage = zeroTokenCounts();
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -60,17 +60,28 @@ export interface UpstreamCallSettings {
   transcriptionKeywords?: readonly string[];
 }
 
-export interface UpstreamUsage {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  inputTextTokens: number;
-  inputAudioTokens: number;
-  inputCachedTokens: number;
-  outputTextTokens: number;
-  outputAudioTokens: number;
+/** The token counts an upstream reports, in one list so totals and zeros are never written twice. */
+export const TOKEN_COUNTS = [
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
+  'inputTextTokens',
+  'inputAudioTokens',
+  'inputCachedTokens',
+  'outputTextTokens',
+  'outputAudioTokens',
+] as const;
+
+export type TokenCounts = Record<(typeof TOKEN_COUNTS)[number], number>;
+
+export interface UpstreamUsage extends TokenCounts {
   /** Billed session seconds (GPT-Live); 0 on Realtime. */
   sessionSeconds?: number;
+}
+
+/** Usage with every count at zero. */
+export function zeroTokenCounts(): TokenCounts {
+  return Object.fromEntries(TOKEN_COUNTS.map((name) => [name, 0])) as TokenCounts;
 }
 
 /** An upstream error, classified by the implementation that knows its codes. */
