@@ -1,8 +1,7 @@
 import { urlSecrets } from '../logging/redaction.js';
 import { Env, EnvReader, VarDoc } from './env-reader.js';
 import { readGuardsConfig, type GuardsConfig } from './guards-config.js';
-import { isLiveVoice, LIVE_VOICES } from '../live/live-events.js';
-import { DEFAULT_LIVE_BACKEND_MODEL } from '../live/live-session-start.js';
+import { DEFAULT_LIVE_BACKEND_MODEL, isLiveVoice, LIVE_VOICES } from './live-voices.js';
 
 export const DEFAULT_INSTRUCTIONS = 'You are a helpful assistant that can answer questions and help with tasks.';
 export const SIMULATOR_URL = 'simulator';

@@ -9,9 +9,6 @@ import {
 } from './live-events.js';
 import { estimateTokens, INPUT_MAX_MESSAGES, INPUT_MAX_TOKENS, truncateToTokens } from './live-text.js';
 
-/** Backend Responses model when OPENAI_LIVE_BACKEND_MODEL is unset: the one OpenAI's Live examples use. */
-export const DEFAULT_LIVE_BACKEND_MODEL = 'gpt-5.6-terra';
-
 export interface LiveStartOptions {
   model: string;
   voice: string;
