@@ -1,7 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 
-export type Transport = 'ws' | 'http';
+import type { Transport } from '../common/call-facts.js';
+
+export type { Transport };
 
 /** What the registry needs of a live call: who it is and how to end it when the grace runs out. */
 export interface LiveCall {

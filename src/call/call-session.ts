@@ -8,7 +8,7 @@ import type { ToolRegistry, ToolRunner } from '../tools/index.js';
 import type { CallRecordsService } from '../records/index.js';
 import { greetingInstructions, type CallGuards, type GuardsService, type ToolWaitSound } from '../guards/index.js';
 import type { UpstreamEvent, UpstreamListener, UpstreamSessionFactory, UpstreamSessionSettings } from '../realtime/upstream-session.js';
-import { addUsage, emptyUsage, type CallRecordInput } from './call-record-input.js';
+import { addUsage, emptyUsage, type CallRecordInput } from '../records/call-record-input.js';
 import { CONTINUE_AFTER_SWITCH, type SwitchCause } from './continuity.js';
 import { AgentAudioPath } from './agent-audio.js';
 import type { CallRegistry, LiveCall, Transport } from './call-registry.js';

@@ -1,8 +1,8 @@
 import type { FailureHandling } from '../guards/index.js';
 
-/** How a call ended; the transport maps it to its wire (close code, response end, status). */
-export type CallOutcome =
-  'hangup_tool' | 'transferred' | 'caller_hung_up' | 'upstream_failed' | 'refused' | 'drained' | 'no_input' | 'max_duration' | 'error';
+import type { CallOutcome } from '../common/call-facts.js';
+
+export type { CallOutcome };
 
 export interface CallEnd {
   outcome: CallOutcome;

@@ -8,7 +8,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { metadataForRecords, ProfileService } from '../profiles/index.js';
 import { ToolRegistry, ToolRunner } from '../tools/index.js';
 import { CallRecordsService } from '../records/index.js';
-import { emptyUsage } from './call-record-input.js';
+import { emptyUsage } from '../records/call-record-input.js';
 import { UPSTREAM_SESSION_FACTORY, type UpstreamSessionFactory } from '../realtime/upstream-session.js';
 import { GuardsService } from '../guards/index.js';
 import { CallRegistry, type Admission } from './call-registry.js';

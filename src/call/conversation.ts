@@ -1,16 +1,8 @@
 import type { ReplayItem } from '../realtime/upstream-session.js';
 
-/** One entry of a call's conversation, in spoken order. */
-export interface ConversationItem {
-  role: 'user' | 'agent' | 'tool';
-  text: string;
-  at: number;
-  interrupted?: boolean;
-  /** The upstream item it came from, when known. */
-  itemId?: string;
-  /** For tool entries: name, arguments and outcome. */
-  tool?: { name: string; arguments: unknown; result?: string; error?: string; durationMs: number };
-}
+import type { ConversationItem } from '../common/call-facts.js';
+
+export type { ConversationItem };
 
 /** Bound on the item start times and interrupted marks kept while their transcripts are due. */
 const MAX_TRACKED_ITEMS = 64;

@@ -1,7 +1,5 @@
-import type { CallRecordInput, UsageTotals } from '../call/call-record-input.js';
-import type { Transport } from '../call/call-registry.js';
-import type { CallOutcome } from '../call/call-sink.js';
-import type { ConversationItem } from '../call/conversation.js';
+import type { CallRecordInput, UsageTotals } from './call-record-input.js';
+import type { CallOutcome, ConversationItem, Transport } from '../common/call-facts.js';
 import { boundedUntrusted } from '../logging/redaction.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { CallRecordInput } from '../call/call-record-input.js';
+import type { CallRecordInput } from './call-record-input.js';
 import { APP_CONFIG, configuredSecrets, type AppConfig } from '../config/index.js';
 import { ROOT_LOGGER, SecretRedactor } from '../logging/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';

@@ -1,4 +1,4 @@
-import type { CallRecordInput } from '../../call/call-record-input.js';
+import type { CallRecordInput } from '../call-record-input.js';
 
 export const START = Date.UTC(2025, 0, 15, 10, 0, 0);
 

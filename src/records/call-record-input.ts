@@ -1,8 +1,6 @@
 import type { FailureHandling } from '../guards/index.js';
 import { TOKEN_COUNTS, zeroTokenCounts, type TokenCounts, type UpstreamUsage } from '../realtime/upstream-session.js';
-import type { Transport } from './call-registry.js';
-import type { CallOutcome } from './call-sink.js';
-import type { ConversationItem } from './conversation.js';
+import type { CallOutcome, ConversationItem, Transport } from '../common/call-facts.js';
 
 /** Token usage summed over every response of a call (all upstream sessions). */
 export interface UsageTotals extends TokenCounts {
