@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readWav } from '../audio/wav/wav.js';
 import { DEFAULT_FRAME_BYTES } from '../audio/framer.js';
+import { errorText } from '../common/error-text.js';
 
 /**
  * Audio the service itself plays into a call, prepared once at start-up as whole 20 ms frames of
@@ -23,7 +24,7 @@ export function loadWavFrames(path: string): Buffer[] {
   try {
     audio = readWav(readFileSync(path));
   } catch (err) {
-    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${path}: ${errorText(err)}`, { cause: err });
   }
   if (audio.samples.length === 0) throw new Error(`${path}: holds no audio`);
   return framesFromSamples(audio.samples);

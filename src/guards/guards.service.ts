@@ -6,6 +6,7 @@ import { ROOT_LOGGER } from '../logging/index.js';
 import { CallGuards, type GuardedCall } from './call-guards.js';
 import { defaultWaitSound, loadWavFrames } from './guard-audio.js';
 import { ToolWaitSound } from './tool-wait-sound.js';
+import { errorText } from '../common/error-text.js';
 
 const BUNDLED_ANNOUNCEMENT = fileURLToPath(new URL('../../assets/failure-announcement.wav', import.meta.url));
 
@@ -50,6 +51,6 @@ function framesOf(variable: string, file: string): Buffer[] {
   try {
     return loadWavFrames(file);
   } catch (err) {
-    throw new Error(`${variable}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${variable}: ${errorText(err)}`, { cause: err });
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { errorText } from '../common/error-text.js';
+import { configuredSafely, withinDeadline, withUuid } from '../common/source-chain.js';
 import { ROOT_LOGGER } from '../logging/index.js';
 import {
   INSTRUCTION_SOURCES,
@@ -41,7 +43,7 @@ export class InstructionsService {
     const deadline = started + this.config.instructions.timeoutMs + DEADLINE_SLACK_MS;
 
     for (const source of this.sources) {
-      if (!isConfigured(source, call)) continue;
+      if (!configuredSafely(source, (reason) => warnFallThrough(call, source.name, reason))) continue;
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) {
         warnFallThrough(call, source.name, 'skipped: instructions resolution ran out of time');
@@ -56,20 +58,14 @@ export class InstructionsService {
 
   /** One source's answer, or null (with exactly one warning) if it fails, throws or takes too long. */
   private async ask(source: InstructionSource, call: InstructionCall, withinMs: number): Promise<string | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const overtime = new Promise<'overtime'>((resolve) => {
-      timer = setTimeout(() => resolve('overtime'), withinMs);
-    });
     try {
-      const answer = await Promise.race([source.load(call), overtime]);
+      const answer = await withinDeadline(source.load(call), withinMs);
       if (answer === 'overtime') return warnFallThrough(call, source.name, `no answer within ${withinMs} ms`);
       if (answer === null) return null; // the source has logged its reason
       if (typeof answer !== 'string' || !answer.trim()) return warnFallThrough(call, source.name, 'returned no text');
       return answer;
     } catch (err) {
-      return warnFallThrough(call, source.name, `failed: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      clearTimeout(timer);
+      return warnFallThrough(call, source.name, `failed: ${errorText(err)}`);
     }
   }
 
@@ -78,18 +74,4 @@ export class InstructionsService {
     call.logger.info({ source: result.source, chars: result.text.length, ms: Date.now() - started }, 'instructions resolved');
     return result;
   }
-}
-
-function isConfigured(source: InstructionSource, call: InstructionCall): boolean {
-  try {
-    return source.isConfigured();
-  } catch (err) {
-    warnFallThrough(call, source.name, `configuration check failed: ${err instanceof Error ? err.message : String(err)}`);
-    return false;
-  }
-}
-
-/** Call loggers already carry the uuid; adding it again would print the key twice. */
-function withUuid(logger: Logger, uuid: string): Logger {
-  return logger.bindings().uuid === undefined ? logger.child({ uuid }) : logger;
 }

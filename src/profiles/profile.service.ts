@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import type { ResolvedInstructions } from '../instructions/index.js';
+import { errorText } from '../common/error-text.js';
+import { configuredSafely, withinDeadline, withUuid } from '../common/source-chain.js';
 import { ROOT_LOGGER } from '../logging/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import {
@@ -80,7 +82,7 @@ export class ProfileService implements OnModuleInit {
 
     let found: { sourced: SourcedProfile; source: string } | undefined;
     for (const source of this.sources) {
-      if (!isConfigured(source, sourceCall)) continue;
+      if (!configuredSafely(source, (reason) => warnFallThrough(sourceCall, source.name, reason))) continue;
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) {
         warnFallThrough(sourceCall, source.name, 'skipped: profile resolution ran out of time');
@@ -129,35 +131,15 @@ export class ProfileService implements OnModuleInit {
 
 /** One source's profile, or null (with one warning) if it fails, throws or takes too long. */
 async function ask(source: ProfileSource, call: ProfileSourceCall, withinMs: number): Promise<SourcedProfile | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const overtime = new Promise<'overtime'>((resolve) => {
-    timer = setTimeout(() => resolve('overtime'), withinMs);
-  });
   try {
-    const answer = await Promise.race([source.load(call), overtime]);
+    const answer = await withinDeadline(source.load(call), withinMs);
     if (answer === 'overtime') return warnFallThrough(call, source.name, `no answer within ${withinMs} ms`);
     return answer;
   } catch (err) {
-    return warnFallThrough(call, source.name, `failed: ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function isConfigured(source: ProfileSource, call: ProfileSourceCall): boolean {
-  try {
-    return source.isConfigured();
-  } catch (err) {
-    warnFallThrough(call, source.name, `configuration check failed: ${err instanceof Error ? err.message : String(err)}`);
-    return false;
+    return warnFallThrough(call, source.name, `failed: ${errorText(err)}`);
   }
 }
 
 function warnUnknown(logger: Logger, unknown: ReadonlySet<string>): void {
   if (unknown.size > 0) logger.warn({ placeholders: [...unknown] }, 'unknown placeholders left as written');
-}
-
-/** Call loggers already carry the uuid; adding it again would print the key twice. */
-function withUuid(logger: Logger, uuid: string): Logger {
-  return logger.bindings().uuid === undefined ? logger.child({ uuid }) : logger;
 }
