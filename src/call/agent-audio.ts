@@ -1,4 +1,5 @@
-import { mulawToPcm16, type Downsampler, type Framer } from '../audio/index.js';
+import { mulawToPcm16, type AudioFactory, type Downsampler, type Framer } from '../audio/index.js';
+import type { AppConfig } from '../config/index.js';
 
 /** 8 kHz 16-bit: bytes per millisecond. */
 const BYTES_PER_MS = 16;
@@ -46,6 +47,17 @@ export class AgentAudioPath {
   /** Wall-clock estimate of when AVR core finishes playing what it was sent. */
   private playoutEndsAt = 0;
   framesOut = 0;
+
+  /** For a call on the deployment's upstream format (pcm16 is resampled, pcmu only re-encoded). */
+  static forCall(
+    config: AppConfig,
+    audio: AudioFactory,
+    out: { frame(frame: Buffer): void; itemStarted(itemId: string): void },
+  ): AgentAudioPath {
+    const format = config.openai.audioFormat;
+    const downsampler = format === 'pcm16' ? audio.createDownsampler() : undefined;
+    return new AgentAudioPath(format, downsampler, audio.createFramer(), out.frame, out.itemStarted);
+  }
 
   constructor(
     private readonly format: 'pcm16' | 'pcmu',

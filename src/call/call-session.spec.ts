@@ -119,7 +119,7 @@ describe('CallSession over a fake UpstreamSession', () => {
     await jest.advanceTimersByTimeAsync(10);
     expect(session.verbs('toolResult')).toHaveLength(1);
     expect(session.verbs('respond')).toEqual([]);
-    call.hangUp();
+    call.callerLeft();
     expect(call.isEnded).toBe(true);
   });
 

@@ -1,56 +1,35 @@
 import type { Logger } from 'pino';
-import type { AudioFactory } from '../audio/index.js';
-import type { AppConfig } from '../config/index.js';
-import type { InstructionsService, ResolvedInstructions } from '../instructions/instructions.service.js';
-import type { MetricsService } from '../metrics/metrics.service.js';
-import { CallProfile, type CallProfiles } from '../profiles/call-profile.js';
-import type { ToolRegistry, ToolRunner } from '../tools/index.js';
-import type { CallRecordsService } from '../records/index.js';
-import { greetingInstructions, type CallGuards, type GuardsService, type ToolWaitSound } from '../guards/index.js';
-import type { UpstreamEvent, UpstreamListener, UpstreamSessionFactory, UpstreamSessionSettings } from '../realtime/upstream-session.js';
+import type { UpstreamEvent, UpstreamListener } from '../realtime/upstream-session.js';
 import { addUsage, emptyUsage, type CallRecordInput } from '../records/call-record-input.js';
-import { CONTINUE_AFTER_SWITCH, type SwitchCause } from './continuity.js';
 import { AgentAudioPath } from './agent-audio.js';
-import type { CallRegistry, LiveCall, Transport } from './call-registry.js';
+import type { CallDeps, CallInfo } from './call-deps.js';
+import type { LiveCall, Transport } from './call-registry.js';
+import { CallSetup } from './call-setup.js';
 import type { CallEnd, CallSink } from './call-sink.js';
 import { CallerAudioPath } from './caller-audio.js';
+import type { SwitchCause } from './continuity.js';
 import { Conversation } from './conversation.js';
+import { GuardsLink } from './guards-link.js';
+import { Keypresses } from './keypresses.js';
 import { ResponseTurns, type ResponseRequest } from './response-turns.js';
-import { ToolCalls, upstreamTools } from './tool-calls.js';
+import { ToolCalls } from './tool-calls.js';
 import { TurnLatency } from './turn-latency.js';
 import { UpstreamFaults } from './upstream-faults.js';
 import { UpstreamLink } from './upstream-link.js';
 import { sleep } from './waits.js';
 
-export interface CallInfo {
-  uuid: string;
-  transport: Transport;
-  /** Untrusted call metadata (WebSocket query parameters, extra init fields). */
-  metadata: Record<string, unknown>;
-}
-
-export interface CallDeps {
-  config: AppConfig;
-  logger: Logger;
-  registry: CallRegistry;
-  upstreams: UpstreamSessionFactory;
-  instructions: InstructionsService;
-  audio: AudioFactory;
-  metrics: MetricsService;
-  tools: ToolRegistry;
-  toolRunner: ToolRunner;
-  records: CallRecordsService;
-  guards: GuardsService;
-  /** Per-call agent profiles; unset (engine unit tests): every call on the env defaults. */
-  profiles?: CallProfiles;
-}
-
-const MAX_PENDING_DTMF = 32;
+/** How a call that the caller's side left is told, by what happened before. */
+const LEFT_REASONS = {
+  hangup_tool: 'agent hung up (avr_hangup)',
+  transferred: 'call transferred (avr_transfer)',
+  caller_hung_up: 'caller hung up',
+} as const;
 
 /**
  * One phone call, whatever the transport and whatever the upstream: lifecycle, the audio paths
- * both ways, barge-in, DTMF, latency and the one `end()`. The upstream link, the response turns,
- * the tool calls and the conversation each own their state and report back through listeners.
+ * both ways, barge-in and the one `end()`. The setup (profile, instructions), the upstream link,
+ * the response turns, the tool calls, the keypresses, the guards' link and the conversation each
+ * own their state; those that must act on the call report back through listeners.
  */
 export class CallSession implements LiveCall {
   readonly uuid: string;
@@ -62,35 +41,22 @@ export class CallSession implements LiveCall {
   framesIn = 0;
   /** Every wait of the call takes this signal: ending the call leaves no timer behind. */
   private readonly abort = new AbortController();
+  private readonly setup: CallSetup;
   private readonly caller: CallerAudioPath;
   private readonly agent: AgentAudioPath;
   private readonly link: UpstreamLink;
   private readonly turns: ResponseTurns;
   private readonly toolCalls: ToolCalls;
+  private readonly keypresses: Keypresses;
   private readonly faults: UpstreamFaults;
-  private ended: CallEnd | undefined;
-  private instructions: ResolvedInstructions = { text: '', source: '' };
-  private firstInstructions: Promise<ResolvedInstructions> | undefined;
-  /** The call's agent profile; set by start(). */
-  private profile: CallProfile | undefined;
-  private pendingDtmf: string[] = [];
-  private callerSpeaking = false;
+  private readonly guards: GuardsLink;
   private readonly latency: TurnLatency;
-  private itemsReplayed = 0;
+  private ended: CallEnd | undefined;
+  private callerSpeaking = false;
   /** What the agent was doing when the session went away, for the session that replaces it. */
   private interruptedTurn: { wasSpeaking: boolean; queued: ResponseRequest | undefined } | undefined;
   /** Set when avr_hangup or avr_transfer succeeded: how the call is recorded when it then ends. */
   private controlOutcome: 'hangup_tool' | 'transferred' | undefined;
-  private readonly guards: CallGuards;
-  private readonly waitSound: ToolWaitSound;
-  /** The agent's current turn holds the idle clock until it has played out. */
-  private agentTurnOpen = false;
-  /**
-   * A greeting that must play whole (GREETING_INTERRUPTIBLE=false): from its request until it has
-   * played out, the upstream hears silence instead of the caller and nothing barges in.
-   */
-  private greetingProtection: 'requested' | 'playing' | undefined;
-  private greetingResponseId: string | undefined;
   private readonly countFrameIn: { inc(): void };
   private readonly countFrameOut: { inc(): void };
 
@@ -99,34 +65,25 @@ export class CallSession implements LiveCall {
     private readonly sink: CallSink,
     private readonly deps: CallDeps,
   ) {
-    this.uuid = info.uuid;
-    this.transport = info.transport;
-    this.log = deps.logger.child({ uuid: info.uuid, transport: info.transport });
-    const { openai, audio, continuity, tools } = deps.config;
-    this.conversation = new Conversation(continuity.maxConversationItems);
-    this.countFrameIn = deps.metrics.frames.labels('in', info.transport);
-    this.countFrameOut = deps.metrics.frames.labels('out', info.transport);
+    const { uuid, transport, metadata } = info;
+    const { continuity } = deps.config;
+    const signal = this.abort.signal;
+    this.uuid = uuid;
+    this.transport = transport;
+    const log = (this.log = deps.logger.child({ uuid, transport }));
+    const conversation = (this.conversation = new Conversation(continuity.maxConversationItems));
+    this.setup = new CallSetup(info, deps, log, conversation);
+    this.countFrameIn = deps.metrics.frames.labels('in', transport);
+    this.countFrameOut = deps.metrics.frames.labels('out', transport);
     this.latency = new TurnLatency(deps.metrics);
-    const pcm = openai.audioFormat === 'pcm16';
-    this.caller = new CallerAudioPath(
-      openai.audioFormat,
-      pcm ? deps.audio.createUpsampler() : undefined,
-      audio.prebufferMs,
-      audio.appendBatchMs,
-      (keptMs) => this.log.warn({ keptMs }, 'upstream not ready: dropping the oldest caller audio beyond the prebuffer'),
-    );
-    this.agent = new AgentAudioPath(
-      openai.audioFormat,
-      pcm ? deps.audio.createDownsampler() : undefined,
-      deps.audio.createFramer(),
-      (f) => this.sendFrame(f),
-      (itemId) => this.conversation.itemStarted(itemId),
-    );
-    const upstreams = {
-      create: (logger: Logger, listener: UpstreamListener) => deps.upstreams.create(logger, listener, this.profile?.upstream()),
-    };
-    this.link = new UpstreamLink(upstreams, this.log, deps.metrics, continuity, this.abort.signal, {
-      settings: (cause) => this.sessionSettings(cause),
+    this.caller = CallerAudioPath.forCall(deps.config, deps.audio, log);
+    this.agent = AgentAudioPath.forCall(deps.config, deps.audio, {
+      frame: (f) => this.sendFrame(f),
+      itemStarted: (itemId) => conversation.itemStarted(itemId),
+    });
+    const upstreams = { create: (l: Logger, listener: UpstreamListener) => deps.upstreams.create(l, listener, this.setup.upstream()) };
+    this.link = new UpstreamLink(upstreams, log, deps.metrics, continuity, signal, {
+      settings: (cause) => this.setup.settings(cause),
       event: (ev) => this.onUpstreamEvent(ev),
       down: () => this.onUpstreamDown(),
       ready: (cause, gapMs) => this.onUpstreamReady(cause, gapMs),
@@ -140,55 +97,40 @@ export class CallSession implements LiveCall {
         return session !== undefined;
       },
     });
-    this.faults = new UpstreamFaults(this.log, deps.metrics, {
+    this.faults = new UpstreamFaults(log, deps.metrics, {
       fatal: (reason) => this.failUpstream(reason, reason),
       reAsk: () => this.respond(),
       sessionOver: () => this.link.replaceSafely('expired'),
     });
     this.toolCalls = new ToolCalls(
-      {
-        allowedTools: () => this.profile?.allowedTools(),
-        uuid: this.uuid,
-        metadata: info.metadata,
-        log: this.log,
-        tools: deps.tools,
-        runner: deps.toolRunner,
-        metrics: deps.metrics,
-        conversation: this.conversation,
-        callControlWaitMs: tools.callControlWaitMs,
-      },
+      { ...deps, uuid, metadata, log, conversation, allowedTools: () => this.setup.allowedTools() },
       {
         output: (callId, output) => this.link.session?.toolResult(callId, output),
         respond: () => this.respond(),
         control: (control) => (this.controlOutcome = control === 'hangup' ? 'hangup_tool' : 'transferred'),
         agentQuiet: (maxMs) => this.waitForAgentQuiet(maxMs),
-        working: (busy) => {
-          if (busy) {
-            this.guards.busy();
-            this.waitSound.toolStarted();
-          } else {
-            this.waitSound.toolDone();
-            this.guards.idle();
-          }
-        },
+        working: (busy) => this.guards.toolWorking(busy),
       },
-      this.abort.signal,
+      signal,
     );
-    this.guards = deps.guards.forCall(
+    this.keypresses = new Keypresses(conversation, (text) => {
+      this.link.session!.addUserText(text);
+      this.respond();
+    });
+    this.guards = new GuardsLink(
+      deps.guards,
       {
-        uuid: this.uuid,
-        log: this.log,
-        say: (instruction) => this.respond({ instructions: `${this.instructions.text}\n\n${instruction}` }),
+        uuid,
+        log,
+        say: (instruction) => this.respond(this.setup.withInstruction(instruction)),
         instruct: (text) => this.link.session?.addInstruction(text),
         agentQuiet: (maxMs) => this.waitForAgentQuiet(maxMs),
         play: (frames) => this.playFrames(frames),
         finish: (outcome, reason, handling) => this.end({ outcome, reason, ...(handling ? { handling } : {}) }),
+        agentAudible: () => this.turns.busy || this.agent.playoutRemainingMs() > 0,
+        playoutRemainingMs: () => this.agent.playoutRemainingMs(),
       },
-      this.abort.signal,
-    );
-    this.waitSound = deps.guards.waitSoundFor(
-      { play: (frames) => this.playFrames(frames), agentAudible: () => this.turns.busy || this.agent.playoutRemainingMs() > 0 },
-      this.abort.signal,
+      signal,
     );
   }
 
@@ -196,16 +138,11 @@ export class CallSession implements LiveCall {
     return this.ended !== undefined;
   }
 
-  /** Registers the call and opens the upstream, resolving instructions at the same time. */
+  /** Registers the call and opens the upstream, resolving profile and instructions at the same time. */
   async start(): Promise<void> {
-    const { uuid, transport, metadata } = this.info;
-    this.profile = new CallProfile(this.deps.config, this.deps.profiles, { uuid, transport, metadata }, this.log);
     this.deps.registry.add(this);
     this.deps.metrics.activeCalls.labels(this.transport).inc();
-    this.log.info({ metadata: this.profile.publicMetadata }, 'call started');
-    this.firstInstructions = this.deps.instructions.resolve(this.uuid, this.log);
-    // A profile that may choose the model decides the first connection; otherwise they overlap.
-    if (this.profile.connectsAfterProfile) await this.profile.ready;
+    await this.setup.begin();
     await this.link.start();
   }
 
@@ -214,29 +151,19 @@ export class CallSession implements LiveCall {
     if (this.ended) return;
     this.framesIn++;
     this.countFrameIn.inc();
-    this.caller.push(this.greetingProtection ? silenceLike(pcm) : pcm);
+    this.caller.push(this.guards.callerAudio(pcm));
   }
 
   dtmf(digit: string): void {
     if (this.ended) return;
     this.guards.callerActive();
-    if (this.link.state !== 'ready') {
-      if (this.pendingDtmf.length < MAX_PENDING_DTMF) this.pendingDtmf.push(digit);
-      return;
-    }
-    this.sendDtmf(digit);
+    this.keypresses.press(digit, this.link.state === 'ready');
   }
 
-  /** The caller's side went away. */
-  hangUp(): void {
+  /** The caller's side went away (the transport tells; an event, not an action). */
+  callerLeft(): void {
     const outcome = this.controlOutcome ?? 'caller_hung_up';
-    const reason =
-      outcome === 'hangup_tool'
-        ? 'agent hung up (avr_hangup)'
-        : outcome === 'transferred'
-          ? 'call transferred (avr_transfer)'
-          : 'caller hung up';
-    this.end({ outcome, reason });
+    this.end({ outcome, reason: LEFT_REASONS[outcome] });
   }
 
   /**
@@ -283,77 +210,40 @@ export class CallSession implements LiveCall {
     this.deps.records.submit(this.recordInput(end));
   }
 
-  private recordInput(end: CallEnd): CallRecordInput {
-    const { model, voice } = this.profile?.openai ?? this.deps.config.openai;
-    const { uuid, transport, startedAt, usage } = this;
-    const profile = this.profile?.label;
+  private recordInput({ outcome, reason, handling }: CallEnd): CallRecordInput {
+    const { uuid, transport, startedAt, usage, link, latency } = this;
     // prettier-ignore
     return {
-      uuid, transport, startedAt, usage, model, voice, outcome: end.outcome, reason: end.reason, endedAt: Date.now(), handling: end.handling,
-      metadata: this.profile?.publicMetadata ?? this.info.metadata, conversation: this.conversation.all(), instructionsSource: this.instructions.source,
-      reconnects: this.link.reconnects, latenciesMs: this.latency.perTurnMs, ...(profile ? { profile } : {}),
+      uuid, transport, startedAt, usage, outcome, reason, handling, endedAt: Date.now(), conversation: this.conversation.all(),
+      reconnects: link.reconnects, latenciesMs: latency.perTurnMs, ...this.setup.recordFacts(),
     };
   }
 
   // --- the upstream link ------------------------------------------------------------------------
 
-  private async sessionSettings(cause: SwitchCause | undefined): Promise<UpstreamSessionSettings> {
-    const { continuity } = this.deps.config;
-    const profile = this.profile!;
-    await profile.ready;
-    if (cause === undefined) this.instructions = profile.instructions(await this.firstInstructions!);
-    else if (continuity.reresolveInstructions)
-      this.instructions = profile.instructions(await this.deps.instructions.resolve(this.uuid, this.log));
-    const replay = cause === undefined ? [] : this.conversation.replay(continuity.replayBudgetChars);
-    this.itemsReplayed = replay.length;
-    const call = profile.upstream();
-    return {
-      instructions: this.instructions.text,
-      tools: profile.offered(upstreamTools(this.deps.tools)),
-      replay,
-      ...(call ? { call } : {}),
-    };
-  }
-
   private onUpstreamReady(cause: SwitchCause | undefined, gapMs: number): void {
     if (this.ended) return;
     const session = this.link.session!;
     this.caller.attach((audio) => session.appendAudio(audio));
+    const keptBytes = this.caller.keptBytes;
     if (cause === undefined) {
-      this.deps.metrics.instructionSources.labels(this.instructions.source).inc();
-      const { source: instructionsSource, text } = this.instructions;
-      const profile = this.profile?.label;
-      this.log.info(
-        {
-          profile: profile?.name,
-          profileSource: profile?.source,
-          instructionsSource,
-          instructionsChars: text.length,
-          connectMs: Date.now() - this.startedAt,
-          keptBytes: this.caller.keptBytes,
-        },
-        'upstream session configured',
-      );
+      this.setup.configured({ connectMs: Date.now() - this.startedAt, keptBytes });
       this.sink.ready?.();
-      this.guards.start(this.profile?.guards);
+      this.guards.start(this.setup.guards);
     } else {
       const { reconnects } = this.link;
-      this.log.info(
-        { cause, gapMs, itemsReplayed: this.itemsReplayed, keptBytes: this.caller.keptBytes, reconnects },
-        'upstream session replaced',
-      );
+      this.log.info({ cause, gapMs, itemsReplayed: this.setup.itemsReplayed, keptBytes, reconnects }, 'upstream session replaced');
     }
-    for (const digit of this.pendingDtmf.splice(0)) this.sendDtmf(digit);
-    const greeting = (this.profile?.openai ?? this.deps.config.openai).greeting;
-    if (cause === undefined && greeting) {
-      const { greetingMode, greetingInterruptible } = this.deps.config.guards;
-      if (!greetingInterruptible) this.greetingProtection = 'requested';
-      this.respond({ instructions: greetingInstructions(this.instructions.text, greeting, this.profile?.greetingMode ?? greetingMode) });
+    this.keypresses.flush();
+    const greeting = cause === undefined ? this.setup.greeting() : undefined;
+    if (greeting) {
+      if (!this.deps.config.guards.greetingInterruptible) this.guards.protectGreeting();
+      this.respond(greeting);
     }
     // A response asked for before or during the switch follows the agent's continuation, if any.
     const interrupted = this.interruptedTurn;
     this.interruptedTurn = undefined;
-    if (interrupted?.wasSpeaking) this.respond({ instructions: `${this.instructions.text}\n\n${CONTINUE_AFTER_SWITCH}` });
+    if (interrupted?.wasSpeaking) this.respond(this.setup.continuation());
     if (interrupted?.queued) this.respond(interrupted.queued);
     // And one asked for while no session could take it (a tool's result during the switch).
     this.turns.flush();
@@ -361,7 +251,7 @@ export class CallSession implements LiveCall {
 
   private onUpstreamDown(): void {
     this.caller.detach();
-    this.agentTurnEnded(0);
+    this.guards.upstreamDown();
     this.interruptedTurn = this.turns.reset();
     if (this.interruptedTurn.wasSpeaking) this.agent.finish();
   }
@@ -376,7 +266,7 @@ export class CallSession implements LiveCall {
         if (!this.turns.isDropped(ev.responseId)) this.agent.finish();
         return;
       case 'response_started':
-        this.agentTurnStarted(ev.responseId);
+        this.guards.responseStarted(ev.responseId);
         return this.turns.started(ev.responseId);
       case 'response_done':
         return this.onResponseDone(ev);
@@ -399,17 +289,11 @@ export class CallSession implements LiveCall {
 
   private onResponseDone(ev: Extract<UpstreamEvent, { type: 'response_done' }>): void {
     if (ev.usage) addUsage(this.usage, ev.usage, true);
-    // The line is quiet once the reply has played at the caller's end, not when it was generated.
-    this.agentTurnEnded(this.agent.playoutRemainingMs());
-    if (this.greetingProtection === 'playing' && ev.responseId === this.greetingResponseId) {
-      void sleep(this.agent.playoutRemainingMs(), this.abort.signal).then(() => (this.greetingProtection = undefined));
-    }
+    this.guards.responseDone(ev.responseId);
     this.turns.done(ev.responseId);
     this.faults.responseDone(ev);
     if (!this.ended) this.toolCalls.responseDone(ev.responseId);
   }
-
-  // --- call guards -------------------------------------------------------------------------------
 
   /**
    * The upstream cannot be had or failed beyond healing. With a failure action the caller hears
@@ -422,36 +306,10 @@ export class CallSession implements LiveCall {
     this.caller.detach();
     this.link.close();
     this.agent.interrupt();
-    void this.guards.upstreamFailed(reason);
+    this.guards.upstreamFailed(reason);
   }
 
-  /** Audio the service plays itself (announcement, wait sound), straight to the client. */
-  private playFrames(frames: readonly Buffer[]): void {
-    if (this.ended) return;
-    this.sink.ready?.();
-    for (const frame of frames) {
-      this.countFrameOut.inc();
-      this.sink.audio(frame);
-    }
-  }
-
-  private agentTurnStarted(responseId: string): void {
-    if (this.greetingProtection === 'requested') {
-      this.greetingProtection = 'playing';
-      this.greetingResponseId = responseId;
-    }
-    if (this.agentTurnOpen) return;
-    this.agentTurnOpen = true;
-    this.guards.busy();
-  }
-
-  private agentTurnEnded(playoutMs: number): void {
-    if (!this.agentTurnOpen) return;
-    this.agentTurnOpen = false;
-    void sleep(playoutMs, this.abort.signal).then(() => this.guards.idle());
-  }
-
-  // --- turns, barge-in, keypresses ----------------------------------------------------------------
+  // --- turns, barge-in, agent audio ---------------------------------------------------------------
 
   /** Asks for a response where the upstream takes explicit requests (it decides by itself elsewhere). */
   private respond(request: ResponseRequest = {}): void {
@@ -462,7 +320,7 @@ export class CallSession implements LiveCall {
   }
 
   private onCallerSpeechStarted(itemId: string | undefined): void {
-    if (this.greetingProtection) {
+    if (this.guards.protectsGreeting) {
       this.log.debug('caller speech during a protected greeting: not a barge-in');
       return;
     }
@@ -483,13 +341,6 @@ export class CallSession implements LiveCall {
     this.latency.cancel();
   }
 
-  private sendDtmf(digit: string): void {
-    const text = `The caller pressed ${digit} on the keypad.`;
-    this.conversation.add({ role: 'user', text, at: Date.now() });
-    this.link.session!.addUserText(text);
-    this.respond();
-  }
-
   /** Waits for the response in progress to end and its audio to have played out at the caller's end. */
   private async waitForAgentQuiet(maxMs: number): Promise<void> {
     const deadline = Date.now() + maxMs;
@@ -497,10 +348,20 @@ export class CallSession implements LiveCall {
     await sleep(Math.min(this.agent.playoutRemainingMs(), deadline - Date.now()), this.abort.signal);
   }
 
+  /** Audio the service plays itself (announcement, wait sound), straight to the client. */
+  private playFrames(frames: readonly Buffer[]): void {
+    if (this.ended) return;
+    this.sink.ready?.();
+    for (const frame of frames) {
+      this.countFrameOut.inc();
+      this.sink.audio(frame);
+    }
+  }
+
   private sendFrame(frame: Buffer): void {
     if (this.ended) return;
     this.latency.agentFrame();
-    this.waitSound.agentSpeaks();
+    this.guards.agentFrame();
     this.countFrameOut.inc();
     this.sink.audio(frame);
     if (this.sink.bufferedBytes > this.deps.config.audio.maxClientBufferBytes) {
@@ -511,10 +372,4 @@ export class CallSession implements LiveCall {
       });
     }
   }
-}
-
-/** Shared zeros: a protected greeting sends the upstream silence of the caller's chunk length. */
-const SILENCE = new Uint8Array(4096);
-function silenceLike(pcm: Uint8Array): Uint8Array {
-  return pcm.length <= SILENCE.length ? SILENCE.subarray(0, pcm.length) : new Uint8Array(pcm.length);
 }

@@ -12,7 +12,8 @@ import { emptyUsage } from '../records/call-record-input.js';
 import { UPSTREAM_SESSION_FACTORY, type UpstreamSessionFactory } from '../realtime/upstream-session.js';
 import { GuardsService } from '../guards/index.js';
 import { CallRegistry, type Admission } from './call-registry.js';
-import { CallSession, type CallDeps, type CallInfo } from './call-session.js';
+import type { CallDeps, CallInfo } from './call-deps.js';
+import { CallSession } from './call-session.js';
 import type { CallSink } from './call-sink.js';
 
 /** Where transports get calls from: admission, then a CallSession wired to the shared services. */

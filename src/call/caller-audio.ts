@@ -1,4 +1,6 @@
-import { pcm16ToMulaw, type Upsampler } from '../audio/index.js';
+import type { Logger } from 'pino';
+import { pcm16ToMulaw, type AudioFactory, type Upsampler } from '../audio/index.js';
+import type { AppConfig } from '../config/index.js';
 
 /** Bytes of upstream audio per millisecond for each upstream format. */
 const UPSTREAM_BYTES_PER_MS = { pcm16: 48, pcmu: 8 } as const;
@@ -20,6 +22,15 @@ export class CallerAudioPath {
   private batchLen = 0;
   private readonly batchBytes: number;
   private send: ((audio: Uint8Array) => void) | undefined;
+
+  /** For a call on the deployment's upstream format and audio settings. */
+  static forCall(config: AppConfig, audio: AudioFactory, log: Logger): CallerAudioPath {
+    const format = config.openai.audioFormat;
+    const { prebufferMs, appendBatchMs } = config.audio;
+    return new CallerAudioPath(format, format === 'pcm16' ? audio.createUpsampler() : undefined, prebufferMs, appendBatchMs, (keptMs) =>
+      log.warn({ keptMs }, 'upstream not ready: dropping the oldest caller audio beyond the prebuffer'),
+    );
+  }
 
   constructor(
     private readonly format: 'pcm16' | 'pcmu',

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { MetricsService } from '../metrics/metrics.service.js';
-import type { ToolRegistry, ToolRunner } from '../tools/index.js';
+import type { ToolRegistry } from '../tools/index.js';
 import type { CallControl } from '../tools/tool.js';
 import type { UpstreamTool } from '../realtime/upstream-session.js';
+import type { CallDeps } from './call-deps.js';
 import type { Conversation } from './conversation.js';
 
 /** The offered function tools, in the seam's form. */
@@ -29,17 +29,14 @@ export interface ToolCallsListener {
   working(busy: boolean): void;
 }
 
-export interface ToolCallsDeps {
+/** The shared services the tool calls use, and the call they run for. */
+export interface ToolCallsDeps extends Pick<CallDeps, 'config' | 'tools' | 'toolRunner' | 'metrics'> {
   /** The call's tool allow-list (its profile's); unset: every loaded tool may run. */
   allowedTools?: () => ReadonlySet<string> | undefined;
   uuid: string;
   metadata: Record<string, unknown>;
   log: Logger;
-  tools: ToolRegistry;
-  runner: ToolRunner;
-  metrics: MetricsService;
   conversation: Conversation;
-  callControlWaitMs: number;
 }
 
 /** The function calls of one response: outputs still owed, and whether the response is over. */
@@ -93,8 +90,8 @@ export class ToolCalls {
   }
 
   private async run(callId: string, name: string, rawArguments: string): Promise<CallControl | undefined> {
-    const { tools, runner, metrics, conversation, log, uuid, metadata } = this.deps;
-    if (tools.get(name)?.control) await this.listener.agentQuiet(this.deps.callControlWaitMs);
+    const { tools, toolRunner: runner, metrics, conversation, log, uuid, metadata } = this.deps;
+    if (tools.get(name)?.control) await this.listener.agentQuiet(this.deps.config.tools.callControlWaitMs);
     if (this.signal.aborted) return undefined;
     const allowed = this.deps.allowedTools?.();
     this.listener.working(true);

@@ -53,7 +53,7 @@ export class HttpCallAdapter implements CallSink {
     // The client went away (abort, network): no one hears the agent any more.
     this.res.on('close', () =>
       this.guard('the connection close', () => {
-        if (!session.isEnded) session.hangUp();
+        if (!session.isEnded) session.callerLeft();
       }),
     );
   }

@@ -87,13 +87,13 @@ export class ResumableCalls {
       // Two calls lost with the same uuid: the older one cannot be told apart any more.
       this.parked.delete(session.uuid);
       clearTimeout(previous.timer);
-      previous.session.hangUp();
+      previous.session.callerLeft();
     }
     const timer = setTimeout(() => {
       if (this.parked.get(session.uuid)?.session !== session) return;
       this.parked.delete(session.uuid);
       log.info({ lingerMs: this.lingerMs }, 'no reconnect within CLIENT_RESUME_MS: the call ends');
-      session.hangUp();
+      session.callerLeft();
     }, this.lingerMs);
     this.parked.set(session.uuid, { session, relay, timer });
     relay.whenEnded(() => this.forget(session));

@@ -281,7 +281,7 @@ export class WsCallAdapter implements CallSink, PendingConnection {
       return;
     }
     this.log.debug({ code }, 'client closed the WebSocket');
-    this.session.hangUp();
+    this.session.callerLeft();
   }
 
   private leavePending(): void {
