@@ -56,7 +56,13 @@ export class AgentAudioPath {
   ): AgentAudioPath {
     const format = config.openai.audioFormat;
     const downsampler = format === 'pcm16' ? audio.createDownsampler() : undefined;
-    return new AgentAudioPath(format, downsampler, audio.createFramer(), out.frame, out.itemStarted);
+    return new AgentAudioPath(
+      format,
+      downsampler,
+      audio.createFramer(),
+      (frame) => out.frame(frame),
+      (itemId) => out.itemStarted(itemId),
+    );
   }
 
   constructor(
