@@ -1,23 +1,24 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { APP_CONFIG, SIMULATOR_URL, type AppConfig } from '../config/index.js';
-import { SimulatorService } from '../simulator/simulator.service.js';
+import { SIMULATOR_URL, type AppConfig } from '../config/index.js';
 import { RealtimeClient } from './realtime-client.js';
 import { RealtimeUpstreamSession } from './realtime-upstream-session.js';
 import type { UpstreamCallSettings, UpstreamListener, UpstreamSession, UpstreamSessionFactory } from './upstream-session.js';
 import { upstreamTarget, type UpstreamTarget } from './upstream-target.js';
 
-/** Makes one Realtime session per call (and per reconnect), aimed at the configured upstream. */
-@Injectable()
+/**
+ * Makes one Realtime session per call (and per reconnect), aimed at the configured upstream.
+ * `simulatorUrl` is asked per session: the simulator's address is known only once it has started
+ * (src/upstream wires it, so this folder does not import the simulator, which imports ours).
+ */
 export class RealtimeUpstreamSessionFactory implements UpstreamSessionFactory {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly simulator: SimulatorService,
+    private readonly config: AppConfig,
+    private readonly simulatorUrl: () => string | undefined,
   ) {}
 
   /** `openai`: a call's effective settings (its profile may choose the model, hence `?model=`). */
   target(openai: AppConfig['openai'] = this.config.openai): UpstreamTarget {
-    const base = openai.realtimeUrl === SIMULATOR_URL ? this.simulator.url : openai.realtimeUrl;
+    const base = openai.realtimeUrl === SIMULATOR_URL ? this.simulatorUrl() : openai.realtimeUrl;
     if (!base) throw new Error('the simulated upstream is selected but not running');
     return upstreamTarget(base, openai);
   }
