@@ -7,9 +7,9 @@ export type { ConversationItem };
 /** Bound on the item start times and interrupted marks kept while their transcripts are due. */
 const MAX_TRACKED_ITEMS = 64;
 /** Text kept per entry: a spoken turn is a few hundred characters; a runaway one is cut. */
-export const MAX_ITEM_TEXT_CHARS = 8000;
+const MAX_ITEM_TEXT_CHARS = 8000;
 /** Text kept per call: beyond it the oldest entries go, whatever their count. */
-export const MAX_CONVERSATION_CHARS = 200_000;
+const MAX_CONVERSATION_CHARS = 200_000;
 
 /**
  * The call's conversation as text, in spoken order: what continuity replays into a new upstream

@@ -39,7 +39,7 @@ export interface LinkOptions {
 }
 
 /** A session that lived at least this long was healthy: losing it starts a fresh retry budget. */
-export const STABLE_SESSION_MS = 5000;
+const STABLE_SESSION_MS = 5000;
 /** How often a due session rotation looks again for a quiet moment between turns. */
 const ROTATION_RETRY_MS = 500;
 const MINUTE_MS = 60_000;

@@ -24,7 +24,7 @@ export interface GuardedCall {
 
 export const CHECK_IN = 'The caller has been silent for a while. Ask briefly, in one short sentence, whether they are still there.';
 export const GOODBYE_SILENT = 'The caller has not answered your check-ins. Say a short, polite goodbye now; the call then ends.';
-export const wrapUpText = (seconds: number) =>
+const wrapUpText = (seconds: number) =>
   `This call must end in about ${seconds} seconds. Bring the conversation to a close: answer briefly and say goodbye.`;
 
 const FRAME_MS = 20;
