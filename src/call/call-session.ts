@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { UpstreamEvent, UpstreamListener } from '../realtime/upstream-session.js';
 import { addUsage, emptyUsage, type CallRecordInput } from '../records/call-record-input.js';
 import { AgentAudioPath } from './agent-audio.js';
+import { cutAgentShort } from './barge-in.js';
 import type { CallDeps, CallInfo } from './call-deps.js';
 import type { LiveCall, Transport } from './call-registry.js';
 import { CallSetup } from './call-setup.js';
@@ -327,17 +328,8 @@ export class CallSession implements LiveCall {
     this.guards.callerActive();
     this.callerSpeaking = true;
     if (itemId) this.conversation.itemStarted(itemId);
-    // Only a caller talking over the agent (speaking, or audio still playing out) is a barge-in.
-    const agentAudible = this.turns.state === 'speaking' || this.turns.state === 'cancelling' || this.agent.playoutRemainingMs() > 0;
-    if (agentAudible) this.sink.interruption();
-    const heard = this.agent.interrupt();
-    const session = this.link.session;
-    if (this.turns.bargeIn()) session?.cancel();
-    for (const item of heard) {
-      if (session?.capabilities.truncation) session.heard(item.itemId, item.audioEndMs);
-      this.conversation.markInterrupted(item.itemId);
-      this.log.debug({ itemId: item.itemId, audioEndMs: item.audioEndMs, sentMs: item.sentMs }, 'barge-in: agent audio truncated');
-    }
+    const { agent, turns, conversation, log } = this;
+    if (cutAgentShort({ agent, turns, conversation, log }, this.link.session)) this.sink.interruption();
     this.latency.cancel();
   }
 
