@@ -505,7 +505,7 @@ export function checkMcpServers(value: unknown): string | null {
 export function loadConfig(env: Env): AppConfig {
   const { config, problems } = read(env);
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(config) as AppConfig;
+  return Object.freeze(config);
 }
 
 /**

@@ -196,7 +196,6 @@ export class LiveUpstreamSession implements UpstreamSession {
     const startEvent = buildSessionStart(settings, this.opts);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
       const headers: Record<string, string> = {};
       if (this.opts.apiKey) headers.Authorization = `Bearer ${this.opts.apiKey}`;
       const ws = new WebSocket(this.opts.url, {
@@ -219,7 +218,7 @@ export class LiveUpstreamSession implements UpstreamSession {
       };
       const onAbort = () => fail(new LiveFailure('aborted', 'Live session open aborted', { retryable: false }));
       signal.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(
+      const timer = setTimeout(
         () =>
           fail(
             new LiveFailure('timeout', `GPT-Live did not start the session within ${this.opts.connectTimeoutMs} ms`, { retryable: true }),
