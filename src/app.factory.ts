@@ -21,7 +21,7 @@ const RECORDS_FLUSH_MIN_MS = 5000;
  * with no bytes either way for a minute is dead (AVR core streams a caller frame every 20 ms).
  * WebSocket connections leave this server's timeouts at the upgrade (ws clears them).
  */
-export const HTTP_TIMEOUTS = { requestMs: 0, headersMs: 10_000, idleMs: 60_000, keepAliveMs: 5_000 } as const;
+const HTTP_TIMEOUTS = { requestMs: 0, headersMs: 10_000, idleMs: 60_000, keepAliveMs: 5_000 } as const;
 
 function setHttpTimeouts(server: Server): void {
   server.requestTimeout = HTTP_TIMEOUTS.requestMs;

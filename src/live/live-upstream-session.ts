@@ -26,7 +26,7 @@ import type {
   ThinkingAppendEvent,
 } from './live-events.js';
 import { LiveFailure } from './live-failure.js';
-import { buildSessionStart, SESSION_START_EVENT_ID } from './live-session-start.js';
+import { buildSessionStart } from './live-session-start.js';
 import { APPEND_MAX_TOKENS, truncateToTokens } from './live-text.js';
 import { DEFAULT_TURN_GAP_MS, TranscriptTurns, type TranscriptFragment } from './transcript-turns.js';
 import { closeUpstreamSocket, startHeartbeat } from '../realtime/upstream-socket.js';
@@ -628,8 +628,6 @@ export class LiveUpstreamSession implements UpstreamSession {
     return event as LiveWireEvent;
   }
 }
-
-export { SESSION_START_EVENT_ID };
 
 const ZERO_USAGE: UpstreamUsage = zeroTokenCounts();
 
