@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { CallRegistry } from './call/call-registry.js';
 import { CallRecordsService } from './records/index.js';
+import { configuredSecrets, loadConfig, type AppConfig, type Env } from './config/index.js';
+import { createRootLogger, NestLoggerAdapter, safeUrl } from './logging/index.js';
+import { ignoredSettings } from './live/live-config.js';
 
 /** Even after a drain that used its whole grace, pending call records get this long. */
 const RECORDS_FLUSH_MIN_MS = 5000;
@@ -19,7 +21,7 @@ const RECORDS_FLUSH_MIN_MS = 5000;
  * with no bytes either way for a minute is dead (AVR core streams a caller frame every 20 ms).
  * WebSocket connections leave this server's timeouts at the upgrade (ws clears them).
  */
-export const HTTP_TIMEOUTS = { requestMs: 0, headersMs: 10_000, idleMs: 60_000, keepAliveMs: 5_000 } as const;
+const HTTP_TIMEOUTS = { requestMs: 0, headersMs: 10_000, idleMs: 60_000, keepAliveMs: 5_000 } as const;
 
 function setHttpTimeouts(server: Server): void {
   server.requestTimeout = HTTP_TIMEOUTS.requestMs;
@@ -27,9 +29,13 @@ function setHttpTimeouts(server: Server): void {
   server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveMs;
   server.setTimeout(HTTP_TIMEOUTS.idleMs, (socket) => socket.destroy());
 }
-import { configuredSecrets, loadConfig, type AppConfig, type Env } from './config/index.js';
-import { createRootLogger, NestLoggerAdapter, safeUrl } from './logging/index.js';
-import { ignoredSettings } from './live/live-config.js';
+
+/** The TCP port a listening server is bound to (a pipe or a closed server has none). */
+function boundPort(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the HTTP server is not bound to a TCP port');
+  return address.port;
+}
 
 export interface StartOptions {
   /** The environment to configure from (process.env in production; a plain object in tests). */
@@ -56,14 +62,14 @@ export interface RunningApp {
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const config = loadConfig(options.env);
   const logger = createRootLogger(config.server.logLevel, options.logDestination, configuredSecrets(config));
-  const app = await NestFactory.create(AppModule.forRoot(config, logger), {
+  const app = await NestFactory.create<INestApplication<Server>>(AppModule.forRoot(config, logger), {
     logger: new NestLoggerAdapter(logger),
     // The HTTP stream transport reads raw request bodies itself; no parser may buffer them.
     bodyParser: false,
   });
-  setHttpTimeouts(app.getHttpServer() as Server);
+  setHttpTimeouts(app.getHttpServer());
   await app.listen(config.server.port, config.server.host);
-  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const port = boundPort(app.getHttpServer());
   const { openai } = config;
   const live = openai.interface === 'live';
   logger.info(
@@ -97,7 +103,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const close = async () => {
     // Calls are ended before the server closes; a client that still holds a socket open after
     // that gets two seconds, then the socket is cut so shutdown cannot hang.
-    const server = app.getHttpServer() as import('node:http').Server;
+    const server = app.getHttpServer();
     const force = setTimeout(() => server.closeAllConnections(), 2000);
     try {
       await app.close();

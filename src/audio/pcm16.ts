@@ -8,7 +8,7 @@
  * endian (every platform Node ships on today); a big-endian host gets a byte-swapping path.
  */
 
-export const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Decodes LE int16 bytes into floats, carrying a dangling odd byte over to the next chunk. */
 export class Pcm16Decoder {

@@ -18,12 +18,12 @@ export const MAX_OUTPUT_TOKENS = 4096;
 /** Which OpenAI voice interface a call uses: Realtime (`/v1/realtime`) or GPT-Live (`/v1/live/sessions`). */
 export const OPENAI_INTERFACES = ['realtime', 'live'] as const;
 /** The upstream audio formats GPT-Live's WebSocket takes (pcm 24 kHz, mu-law 8 kHz; see gpt-live.md §c.1). */
-export const LIVE_AUDIO_FORMATS: readonly (typeof AUDIO_FORMATS)[number][] = ['pcm16', 'pcmu'];
-export const DEFAULT_LIVE_URL = 'wss://api.openai.com/v1/live/sessions';
-export const DEFAULT_LIVE_MODEL = 'gpt-live-1';
+const LIVE_AUDIO_FORMATS: readonly (typeof AUDIO_FORMATS)[number][] = ['pcm16', 'pcmu'];
+const DEFAULT_LIVE_URL = 'wss://api.openai.com/v1/live/sessions';
+const DEFAULT_LIVE_MODEL = 'gpt-live-1';
 
 /** The interface a model name implies: `gpt-live-*` is GPT-Live, anything else Realtime. */
-export function interfaceForModel(model: string): (typeof OPENAI_INTERFACES)[number] {
+function interfaceForModel(model: string): (typeof OPENAI_INTERFACES)[number] {
   return /^gpt-live(-|$)/.test(model) ? 'live' : 'realtime';
 }
 
@@ -505,7 +505,7 @@ export function checkMcpServers(value: unknown): string | null {
 export function loadConfig(env: Env): AppConfig {
   const { config, problems } = read(env);
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(config) as AppConfig;
+  return Object.freeze(config);
 }
 
 /**

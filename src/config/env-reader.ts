@@ -37,6 +37,8 @@ export class EnvReader {
   private fail(name: string, value: string, problem: string, allowed: string, secret = false): void {
     // URLs may carry credentials (user:password@host); those never reach an error line.
     const safe = value.replace(/\/\/[^/@\s]*@/g, '//<redacted>@');
+    // The value is quoted into a one-line error: its control characters (line breaks, escapes) become spaces.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     const shown = secret ? '<redacted>' : safe.replace(/[\x00-\x1f]/g, ' ').slice(0, 80);
     this.problems.push(`${name}=${shown}: ${problem} (${allowed})`);
   }

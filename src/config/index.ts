@@ -1,3 +1,3 @@
 export * from './app-config.js';
 export * from './config.module.js';
-export type { Env, VarDoc, VarRule } from './env-reader.js';
+export type { Env, VarRule } from './env-reader.js';

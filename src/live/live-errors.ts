@@ -39,7 +39,7 @@ const KNOWN = new Set([
 
 const MAX_MESSAGE_CHARS = 500;
 
-export function boundedLiveCode(code: string): string {
+function boundedLiveCode(code: string): string {
   return KNOWN.has(code) ? code : 'other';
 }
 

@@ -16,10 +16,10 @@ export interface LiveStartOptions {
   backendModel: string;
 }
 
-export const SESSION_START_EVENT_ID = 'live_session_start';
+const SESSION_START_EVENT_ID = 'live_session_start';
 
 /** The wire format of a session: G.711 mu-law at 8 kHz (no resampling) or 24 kHz PCM (our resampler). */
-export function liveAudioFormat(format: UpstreamAudioFormat): AudioFormat {
+function liveAudioFormat(format: UpstreamAudioFormat): AudioFormat {
   return format === 'pcmu' ? { type: 'audio/pcmu', rate: 8000 } : { type: 'audio/pcm', rate: 24000 };
 }
 

@@ -26,7 +26,7 @@ import type {
   ThinkingAppendEvent,
 } from './live-events.js';
 import { LiveFailure } from './live-failure.js';
-import { buildSessionStart, SESSION_START_EVENT_ID } from './live-session-start.js';
+import { buildSessionStart } from './live-session-start.js';
 import { APPEND_MAX_TOKENS, truncateToTokens } from './live-text.js';
 import { DEFAULT_TURN_GAP_MS, TranscriptTurns, type TranscriptFragment } from './transcript-turns.js';
 import { closeUpstreamSocket, startHeartbeat } from '../realtime/upstream-socket.js';
@@ -196,7 +196,6 @@ export class LiveUpstreamSession implements UpstreamSession {
     const startEvent = buildSessionStart(settings, this.opts);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
       const headers: Record<string, string> = {};
       if (this.opts.apiKey) headers.Authorization = `Bearer ${this.opts.apiKey}`;
       const ws = new WebSocket(this.opts.url, {
@@ -219,7 +218,7 @@ export class LiveUpstreamSession implements UpstreamSession {
       };
       const onAbort = () => fail(new LiveFailure('aborted', 'Live session open aborted', { retryable: false }));
       signal.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(
+      const timer = setTimeout(
         () =>
           fail(
             new LiveFailure('timeout', `GPT-Live did not start the session within ${this.opts.connectTimeoutMs} ms`, { retryable: true }),
@@ -629,8 +628,6 @@ export class LiveUpstreamSession implements UpstreamSession {
     return event as LiveWireEvent;
   }
 }
-
-export { SESSION_START_EVENT_ID };
 
 const ZERO_USAGE: UpstreamUsage = zeroTokenCounts();
 

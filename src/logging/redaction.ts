@@ -23,7 +23,7 @@ export interface UntrustedLimits {
   totalChars: number;
 }
 
-export const UNTRUSTED_LIMITS: UntrustedLimits = { depth: 6, entries: 64, stringChars: 1024, totalChars: 32768 };
+const UNTRUSTED_LIMITS: UntrustedLimits = { depth: 6, entries: 64, stringChars: 1024, totalChars: 32768 };
 
 const TOO_DEEP = '[nested too deep]';
 const TOO_BIG = '[truncated]';

@@ -7,10 +7,10 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  * upstream can grow the scrape without bound.
  */
 export const MAX_LABEL_VALUES = 100;
-export const OTHER_LABEL = 'other';
+const OTHER_LABEL = 'other';
 
 /** Caps the distinct values of a counter's first label (positional `labels(...)` use); later new values count as `other`. */
-export function capFirstLabel<C extends Counter<string>>(counter: C, max = MAX_LABEL_VALUES): C {
+function capFirstLabel<C extends Counter<string>>(counter: C, max = MAX_LABEL_VALUES): C {
   const seen = new Set<string>([OTHER_LABEL]);
   const labels = counter.labels.bind(counter) as unknown as (...values: string[]) => unknown;
   (counter as { labels: unknown }).labels = (...values: string[]) => {

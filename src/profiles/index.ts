@@ -15,6 +15,5 @@ export * from './agent-profile.js';
 export * from './profile-source.js';
 export * from './profile.service.js';
 export * from './profiles.module.js';
-export type { ResolvedProfile, GuardSettings } from './resolved-profile.js';
-export { validateProfile, PROFILE_FIELDS, type ProfileContext } from './profile-schema.js';
-export { CallProfile, metadataForRecords, type CallProfiles, type ProfileLabel } from './call-profile.js';
+export type { ResolvedProfile } from './resolved-profile.js';
+export { metadataForRecords } from './call-profile.js';

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname, basename, join } from 'node:path';
 import { JSON_SCHEMA, load } from 'js-yaml';

@@ -37,13 +37,27 @@ function asVariable(name: string, fallback?: VarRule): Check {
 }
 
 function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : String(value);
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(value);
+    case 'object':
+      return value === null ? 'null' : Array.isArray(value) ? 'a list' : 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
 }
 
+// Profile text goes into the model's instructions and the logs: control characters are refused,
+// except tab and line breaks in multi-line text (ONE_LINE_CONTROL refuses those too).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ONE_LINE_CONTROL = /[\x00-\x1f\x7f]/;
 
 /** Text up to maxChars; single-line text (names, models) also refuses line breaks. */
 function text(maxChars: number, singleLine = true): Check {
@@ -51,7 +65,7 @@ function text(maxChars: number, singleLine = true): Check {
     if (typeof value !== 'string') return `${show(value)} is not text`;
     if (!value.trim()) return 'is empty';
     if (value.length > maxChars) return `is ${value.length} characters, more than ${maxChars}`;
-    if (singleLine ? /[\x00-\x1f\x7f]/.test(value) : CONTROL.test(value)) return 'holds control characters';
+    if ((singleLine ? ONE_LINE_CONTROL : CONTROL).test(value)) return 'holds control characters';
     return null;
   };
 }

@@ -64,6 +64,8 @@ export function fillTemplate(text: string, values: TemplateValues): Filled {
   return { text: filled, unknown: [...unknown] };
 }
 
+/** A call metadata value (untrusted) as one bounded line: runs of control characters become one space. */
 function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return value.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, MAX_VALUE_CHARS);
 }

@@ -23,12 +23,12 @@ const MAX_UPSTREAM_MESSAGE = 16 * 1024 * 1024;
  * hundred ms a delta; a bigger one is dropped and counted, so a single event cannot fill the
  * caller's send buffer and end the call as "not reading".
  */
-export const MAX_AUDIO_DELTA_CHARS = 1024 * 1024;
+const MAX_AUDIO_DELTA_CHARS = 1024 * 1024;
 /**
  * Longest string kept in any other event (transcripts, error messages, reasons, names): longer
  * ones are cut here, at the edge, so no log line, record or client message carries megabytes.
  */
-export const MAX_EVENT_STRING_CHARS = 16 * 1024;
+const MAX_EVENT_STRING_CHARS = 16 * 1024;
 /** Only this deep are strings cut and redacted: every field the call engine reads is shallower. */
 const MAX_WALK_DEPTH = 6;
 const DEFAULT_MAX_SEND_BUFFER_BYTES = 320 * 1024;

@@ -5,14 +5,14 @@
 import type { UpstreamErrorInfo } from './upstream-session.js';
 
 /** Error codes that describe a harmless race, not a problem the caller should hear about. */
-export const BENIGN_ERROR_CODES: ReadonlySet<string> = new Set([
+const BENIGN_ERROR_CODES: ReadonlySet<string> = new Set([
   'response_cancel_not_active',
   'item_truncate_invalid_item_id',
   'conversation_already_has_active_response',
 ]);
 
 /** Error codes after which a new session cannot help: a bad key, no quota, a policy refusal. */
-export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set([
+const FATAL_ERROR_CODES: ReadonlySet<string> = new Set([
   'invalid_api_key',
   'insufficient_quota',
   'billing_hard_limit_reached',
@@ -23,7 +23,7 @@ export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** The session is over, but a new one may carry the call on. */
-export const SESSION_OVER_CODES: ReadonlySet<string> = new Set(['session_expired']);
+const SESSION_OVER_CODES: ReadonlySet<string> = new Set(['session_expired']);
 
 /** Every code counted under its own name; anything else is `other`, so a metric label stays bounded. */
 const KNOWN_CODES: ReadonlySet<string> = new Set([

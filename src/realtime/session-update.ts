@@ -19,7 +19,7 @@ export function isReasoningModel(model: string): boolean {
 }
 
 /** The upstream audio format for the configured mode: 24 kHz PCM through our resampler, or G.711 mu-law at 8 kHz. */
-export function upstreamAudioFormat(mode: AppConfig['openai']['audioFormat']) {
+function upstreamAudioFormat(mode: AppConfig['openai']['audioFormat']) {
   return mode === 'pcmu' ? ({ type: 'audio/pcmu' } as const) : ({ type: 'audio/pcm', rate: 24000 } as const);
 }
 

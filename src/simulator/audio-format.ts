@@ -23,7 +23,7 @@ function bytesPerSample(format: RealtimeAudioFormat): number {
   return format.type === 'audio/pcm' ? 2 : 1;
 }
 
-export function bytesForMs(format: RealtimeAudioFormat, ms: number): number {
+function bytesForMs(format: RealtimeAudioFormat, ms: number): number {
   return Math.round((sampleRateOf(format) * ms) / 1000) * bytesPerSample(format);
 }
 

@@ -8,5 +8,4 @@ export * from './session-config.js';
 export * from './simulator.module.js';
 export * from './simulator.service.js';
 export * from './tones.js';
-export type { ScriptedToolCall, SimulatorReply } from './simulated-session.js';
 export * from './session-shape.js';

@@ -218,7 +218,7 @@ const CLIENT_EVENTS: Partial<Record<ClientEvent['type'], Rule>> = {
 };
 
 /** Longest append content in characters: 500 tokens at the most generous 4 characters a token. */
-export const LIVE_APPEND_MAX_CHARS = 2000;
+const LIVE_APPEND_MAX_CHARS = 2000;
 
 /**
  * The problems of one client event (empty when the server would take it). Event types of the SDK

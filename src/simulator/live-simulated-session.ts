@@ -47,6 +47,11 @@ const TRANSCRIPT_LAG_MS = 300;
 
 type Wire = Record<string, unknown> & { type?: unknown; event_id?: unknown };
 
+/** Any JSON object: its fields are checked one by one (validateLiveClientEvent) before they are trusted. */
+function isWire(value: unknown): value is Wire {
+  return typeof value === 'object' && value !== null;
+}
+
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
@@ -108,13 +113,13 @@ export class LiveSimulatedSession {
   }
 
   private onMessage(text: string | undefined): void {
-    let ev: Wire;
+    let ev: unknown;
     try {
       ev = text === undefined ? undefined : JSON.parse(text);
     } catch {
-      ev = undefined as unknown as Wire;
+      ev = undefined;
     }
-    if (typeof ev !== 'object' || ev === null) {
+    if (!isWire(ev)) {
       return this.send(liveError({ code: 'invalid_json', message: 'Client events are JSON text messages.' }));
     }
     const clientEventId = typeof ev.event_id === 'string' ? ev.event_id : undefined;

@@ -67,7 +67,7 @@ export function applySessionUpdate(current: ServerSession, update: unknown): Ses
     return { error: { code: 'missing_required_parameter', message: "Missing required parameter: 'session.type'.", param: 'session.type' } };
   }
   if (update.type !== 'realtime') {
-    const message = `Invalid value: '${String(update.type)}'. The simulator only offers 'realtime' sessions.`;
+    const message = `Invalid value: '${typeof update.type === 'string' ? update.type : JSON.stringify(update.type)}'. The simulator only offers 'realtime' sessions.`;
     return { error: { code: 'invalid_value', message, param: 'session.type' } };
   }
   const problem = sessionUpdateProblem(update);

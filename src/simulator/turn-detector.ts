@@ -119,7 +119,7 @@ export class TurnDetector {
 }
 
 /** Root mean square of 16-bit samples, as a fraction of full scale. */
-export function rms(samples: Int16Array): number {
+function rms(samples: Int16Array): number {
   if (samples.length === 0) return 0;
   let sum = 0;
   for (const s of samples) sum += s * s;

@@ -1,7 +1,7 @@
 import { describeRequestError } from '../http-client/get-json-capped.js';
 
 /** Why a request to the AMI service failed, in words the model can repeat to the caller. */
-export class AmiError extends Error {
+class AmiError extends Error {
   override readonly name = 'AmiError';
 }
 

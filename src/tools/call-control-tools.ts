@@ -2,8 +2,8 @@ import type { AppConfig } from '../config/index.js';
 import { postToAmi, type AmiTarget } from './ami-client.js';
 import { BUILT_IN_ORIGIN, type Tool } from './tool.js';
 
-export const TRANSFER_TOOL = 'avr_transfer';
-export const HANGUP_TOOL = 'avr_hangup';
+const TRANSFER_TOOL = 'avr_transfer';
+const HANGUP_TOOL = 'avr_hangup';
 
 /** Asterisk context and priority AVR's own avr_transfer uses when the model gives none. */
 const DEFAULT_CONTEXT = 'demo';

@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { importToolModule } from './import-tool-module.js';
 import type { Tool, ToolHandler } from './tool.js';
 
-export const TOOL_FILE_EXTENSIONS: readonly string[] = ['.js', '.cjs', '.mjs'];
+const TOOL_FILE_EXTENSIONS: readonly string[] = ['.js', '.cjs', '.mjs'];
 
 /** The names OpenAI accepts for a function; a bad one would make every call's session.update fail. */
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { errorText } from '../common/error-text.js';
 import { APP_CONFIG, configuredSecrets, type AppConfig } from '../config/index.js';
 import { SecretRedactor } from '../logging/redaction.js';
 import type { CallControl, Tool } from './tool.js';
@@ -189,9 +190,13 @@ function nestingDepth(json: string): number {
 function outputText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === undefined || value === null) return 'The tool finished without a result.';
+  let json: string | undefined;
   try {
-    return JSON.stringify(value) ?? String(value);
+    json = JSON.stringify(value);
   } catch (err) {
-    throw new Error(`its result cannot be written as JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`its result cannot be written as JSON (${errorText(err)})`, { cause: err });
   }
+  // JSON.stringify gives undefined (though typed string) for a function, a symbol or a toJSON() without a value.
+  if (json === undefined) throw new Error(`its result cannot be written as JSON (a ${typeof value})`);
+  return json;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-export const UUID_MAX_CHARS = 256;
+const UUID_MAX_CHARS = 256;
 
 export interface CallUuid {
   uuid: string;

@@ -218,7 +218,7 @@ export function callEngine(env: Env = {}, opts: { autoOpen?: boolean } = {}): En
 }
 
 /** 24 kHz 16-bit agent audio of `ms`, as the upstream hands it over. */
-export function agentPcm(ms: number): Buffer {
+function agentPcm(ms: number): Buffer {
   const pcm = Buffer.alloc(ms * 48);
   for (let i = 0; i < pcm.length / 2; i++) pcm.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 24000)), i * 2);
   return pcm;

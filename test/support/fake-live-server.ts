@@ -33,8 +33,6 @@ import {
 import type { SessionClosedEvent, SessionConfig } from '../../src/live/live-events.js';
 import { EventLog, TEST_TONE_HZ, type FakeMode } from './fake-realtime-server.js';
 
-export { TEST_TONE_HZ };
-
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The code this fake (and the simulator) uses for a command sent before `session.started`. */

@@ -69,11 +69,6 @@ export function bandPower(x: ArrayLike<number>, start: number, length: number, r
   return sum;
 }
 
-/** The bin power of a real tone of the given amplitude (both sides), to compare with bandPower. */
-export function tonePower(amplitude: number, length: number): number {
-  return 2 * ((amplitude * length) / 2) ** 2;
-}
-
 /** Mean of x^2 over [start, start + length). */
 export function meanSquare(x: ArrayLike<number>, start: number, length: number): number {
   let sum = 0;

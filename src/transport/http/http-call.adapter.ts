@@ -6,7 +6,7 @@ import type { MetricsService } from '../../metrics/metrics.service.js';
 import { callerAudioBudget } from '../rate-budget.js';
 
 /** Agent audio written ahead of what the caller has heard, at most. */
-export const LEAD_MS = 200;
+const LEAD_MS = 200;
 /** One write carries at most this much (one upstream delta is usually 100 ms). */
 const CHUNK_MS = 100;
 const BYTES_PER_MS = 16;
