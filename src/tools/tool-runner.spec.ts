@@ -50,6 +50,7 @@ module.exports = {
   // Holds each call 150 ms and records the most it saw running at once.
   'slow.mjs': `export default { name: 'slow_lookup', input_schema: {}, handler: async () => { globalThis.slowNow = (globalThis.slowNow ?? 0) + 1; globalThis.slowMost = Math.max(globalThis.slowMost ?? 0, globalThis.slowNow); await new Promise((r) => setTimeout(r, 150)); globalThis.slowNow--; return 'done'; } };`,
   'circular.mjs': `export default { name: 'circular', input_schema: {}, handler() { const o = {}; o.self = o; return o; } };`,
+  'gives_function.mjs': `export default { name: 'gives_function', input_schema: {}, handler() { return function secretSource() { return 'sk-x'; }; } };`,
 };
 
 describe('ToolRunner', () => {
@@ -162,6 +163,13 @@ describe('ToolRunner', () => {
     const result = await run(harness, { name: 'circular' });
     expect(result.ok).toBe(false);
     expect(result.output).toMatch(/^Error: the tool circular failed: its result cannot be written as JSON/);
+  });
+
+  it('a result JSON has no form for (a function) is a tool error, not its source text for the model', async () => {
+    const harness = await tools();
+    const result = await run(harness, { name: 'gives_function' });
+    expect(result.ok).toBe(false);
+    expect(result.output).toBe('Error: the tool gives_function failed: its result cannot be written as JSON (a function)');
   });
 
   it('a handler that overruns TOOL_TIMEOUT_MS: the model is told, and the handler is signalled to stop', async () => {
