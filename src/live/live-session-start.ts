@@ -24,16 +24,19 @@ function liveAudioFormat(format: UpstreamAudioFormat): AudioFormat {
 }
 
 /**
- * The first message of every Live session of a call. Only fields of the SDK's `SessionConfig` are
+ * The first message of every Live session of a call: the model and voice are the call's (its agent
+ * profile's, else the deployment's). Only fields of the SDK's `SessionConfig` are
  * set (the server refuses unknown ones): no VAD, transcription, noise reduction, temperature or
  * top-level tools exist on Live. Tools go to the backend Responses model (Responses delegation),
  * with the call's instructions as its prompt so business rules hold there too; the migration
  * guide's `parallel_tool_calls: false` keeps one call per backend turn.
  */
 export function buildSessionStart(settings: UpstreamSessionSettings, opts: LiveStartOptions): SessionStartEvent {
+  // The call's agent profile, where it set them, over the deployment's (CallProfile keeps only a Live voice).
+  const { model, voice } = settings.call?.openai ?? opts;
   const session: SessionConfig = {
-    model: opts.model,
-    audio: { format: liveAudioFormat(opts.audioFormat), output: { voice: voiceOf(opts.voice) } },
+    model,
+    audio: { format: liveAudioFormat(opts.audioFormat), output: { voice: voiceOf(voice) } },
     delegation: {
       type: 'responses',
       responses: {

@@ -59,6 +59,18 @@ describe('CallProfile', () => {
     expect(resolved).toMatchObject({ interface: 'realtime', changesConnection: false, openai: { model: config.openai.model } });
   });
 
+  it("on a GPT-Live deployment keeps a profile's Live voice, and the deployment's in place of one Live does not have", async () => {
+    const live = loadConfig({ OPENAI_INTERFACE: 'live', OPENAI_LIVE_URL: 'simulator', OPENAI_VOICE: 'marin' });
+    const ask = (voice: string) =>
+      new CallProfile(live, resolvedWith({ openai: { ...live.openai, voice } }), { uuid: 'u', transport: 'ws', metadata: {} }, silent);
+    const kept = ask('vesper');
+    await kept.ready;
+    expect(kept.upstream()?.openai.voice).toBe('vesper');
+    const replaced = ask('nova-not-live');
+    await replaced.ready;
+    expect(replaced.upstream()?.openai.voice).toBe('marin');
+  });
+
   it('offers and allows only the tools of its allow-list', async () => {
     const p = new CallProfile(
       config,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.js';
+import { isLiveVoice } from '../config/live-voices.js';
 import type { ResolvedInstructions } from '../instructions/instructions.service.js';
 import { takesTranscriptionPrompt } from '../realtime/session-update.js';
 import type { UpstreamCallSettings, UpstreamTool } from '../realtime/upstream-session.js';
@@ -120,6 +121,14 @@ export class CallProfile {
       );
     }
     const served = this.config.openai.interface;
+    if (served === 'live' && !isLiveVoice(profile.openai.voice)) {
+      // The same rule as OPENAI_VOICE's at start-up: a voice GPT-Live does not list would fail the session start.
+      this.log.warn(
+        { profile: profile.name, source: profile.source, voice: profile.openai.voice.slice(0, 64), kept: this.config.openai.voice },
+        "the profile's voice is not a GPT-Live voice: the call keeps the deployment's",
+      );
+      profile = { ...profile, openai: { ...profile.openai, voice: this.config.openai.voice } };
+    }
     if (profile.interface === served) return profile;
     this.log.warn(
       { profile: profile.name, source: profile.source, asked: profile.interface, served },
