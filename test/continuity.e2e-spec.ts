@@ -1,43 +1,22 @@
-import type { FakeRealtimeServer, FakeConnection } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { startTestApp } from './support/app.js';
 import { waitUntil } from './support/wait.js';
-import { openWsCall } from './support/open-ws-call.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
+import { appOverFakeUpstream } from './support/app-over-fake-upstream.js';
 
 /** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
 const upstream = withFakeUpstream();
 
 /** Calls outlive upstream drops, expiry and rotation: real app, real sockets, the fake upstream. */
 describe('call continuity', () => {
-  let fake: FakeRealtimeServer;
-  let app: TestApp;
-  const clients: AvrWsClient[] = [];
-
-  beforeAll(async () => {
-    fake = await upstream.start();
-    app = await startTestApp({
-      OPENAI_REALTIME_URL: fake.url,
-      OPENAI_API_KEY: 'sk-continuity',
-      OPENAI_INSTRUCTIONS: 'You are the continuity agent.',
-      UPSTREAM_RECONNECT_BASE_MS: '300',
-      OPENAI_HEARTBEAT_MS: '300',
-    });
+  const suite = appOverFakeUpstream(upstream, {
+    OPENAI_API_KEY: 'sk-continuity',
+    OPENAI_INSTRUCTIONS: 'You are the continuity agent.',
+    UPSTREAM_RECONNECT_BASE_MS: '300',
+    OPENAI_HEARTBEAT_MS: '300',
   });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-    fake.setMode('accept');
-  });
-  afterAll(async () => {
-    await app.close();
-    await fake.close();
-  });
-
-  async function call(uuid: string): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
-    const opened = await openWsCall(app, fake, uuid, '');
-    clients.push(opened.client);
-    return opened;
-  }
+  const { call } = suite;
+  afterEach(() => suite.fake.setMode('accept'));
 
   it('moves a dropped call to a new session with the same settings and the earlier turns, losing no caller audio', async () => {
     const { client, upstream } = await call('continuity-drop');
@@ -46,16 +25,16 @@ describe('call continuity', () => {
     await client.until(() => client.count('transcript') === 2);
     const firstUpdate = upstream.received.find((e) => e.type === 'session.update');
 
-    fake.setMode({ refuseStatus: 503 });
-    const next = fake.connections.length;
+    suite.fake.setMode({ refuseStatus: 503 });
+    const next = suite.fake.connections.length;
     upstream.drop();
     // The first reconnect is refused; caller audio keeps coming during the back-off.
-    await waitUntil(() => fake.upgrades.some((u, i) => i > 0 && typeof u.mode === 'object'));
+    await waitUntil(() => suite.fake.upgrades.some((u, i) => i > 0 && typeof u.mode === 'object'));
     const gapAudio = Buffer.concat(Array.from({ length: 10 }, (_, i) => sineFrame(500, 7000, i * 160)));
     for (let i = 0; i < 10; i++) client.sendAudio(gapAudio.subarray(i * 320, (i + 1) * 320));
-    fake.setMode('accept');
+    suite.fake.setMode('accept');
 
-    const renewed = await fake.waitForConnection(next, 10000);
+    const renewed = await suite.fake.waitForConnection(next, 10000);
     const update = await renewed.waitFor('session.update');
     expect(update.session).toEqual(firstUpdate.session);
     await waitUntil(() => renewed.audioBytesReceived() >= gapAudio.length * 3);
@@ -73,7 +52,7 @@ describe('call continuity', () => {
     await client.until(() => client.agentAudio().bytes.length >= 3200 * 2, 5000, 'audio from the new session');
     expect(client.count('error')).toBe(0);
     expect(client.ws.readyState).toBe(client.ws.OPEN);
-    const line = app.logs.find((l) => l.uuid === 'continuity-drop' && l.msg === 'upstream session replaced');
+    const line = suite.app.logs.find((l) => l.uuid === 'continuity-drop' && l.msg === 'upstream session replaced');
     expect(line).toMatchObject({ cause: 'dropped', itemsReplayed: 2, reconnects: 1 });
     expect(typeof line!.gapMs).toBe('number');
   });
@@ -81,9 +60,9 @@ describe('call continuity', () => {
   it('rotates an expired session between turns without the client noticing', async () => {
     const { client, upstream } = await call('continuity-expired');
     upstream.userTranscript('Hello?');
-    const next = fake.connections.length;
+    const next = suite.fake.connections.length;
     upstream.expire();
-    const renewed = await fake.waitForConnection(next);
+    const renewed = await suite.fake.waitForConnection(next);
     await renewed.waitFor('session.update');
     const replayed = await renewed.waitFor('conversation.item.create');
     expect(replayed.item.content[0].text).toBe('Hello?');
@@ -98,9 +77,9 @@ describe('call continuity', () => {
     const response = upstream.startResponse();
     response.sendAudio(200);
     await client.until(() => client.count('audio') >= 10);
-    const next = fake.connections.length;
+    const next = suite.fake.connections.length;
     upstream.drop();
-    const renewed = await fake.waitForConnection(next);
+    const renewed = await suite.fake.waitForConnection(next);
     const resume = await renewed.waitFor('response.create');
     expect(resume.response.instructions).toMatch(/Continue from where you stopped/);
     expect(client.count('error')).toBe(0);
@@ -108,15 +87,15 @@ describe('call continuity', () => {
 
   it('delivers a keypress made while the upstream was being replaced to the new session', async () => {
     const { client, upstream } = await call('continuity-dtmf');
-    fake.setMode({ refuseStatus: 503 });
-    const next = fake.connections.length;
-    const upgrades = fake.upgrades.length;
+    suite.fake.setMode({ refuseStatus: 503 });
+    const next = suite.fake.connections.length;
+    const upgrades = suite.fake.upgrades.length;
     upstream.drop();
-    await waitUntil(() => fake.upgrades.length > upgrades);
+    await waitUntil(() => suite.fake.upgrades.length > upgrades);
     client.send({ type: 'dtmf_digit', digit: '7' });
     await new Promise((r) => setTimeout(r, 50));
-    fake.setMode('accept');
-    const renewed = await fake.waitForConnection(next, 10000);
+    suite.fake.setMode('accept');
+    const renewed = await suite.fake.waitForConnection(next, 10000);
     const item = await renewed.waitFor(
       'conversation.item.create',
       (e) => e.item?.content?.[0]?.text === 'The caller pressed 7 on the keypad.',
@@ -128,25 +107,25 @@ describe('call continuity', () => {
 
   it('treats an upstream that stops answering pings as dropped and moves the call on', async () => {
     const { client, upstream } = await call('continuity-frozen');
-    const next = fake.connections.length;
+    const next = suite.fake.connections.length;
     upstream.freeze();
-    const renewed = await fake.waitForConnection(next, 5000);
+    const renewed = await suite.fake.waitForConnection(next, 5000);
     await renewed.waitFor('session.update');
     // The call is on the new session once it confirmed the configuration (session.updated).
-    await waitUntil(() => app.logs.some((l) => l.uuid === 'continuity-frozen' && l.msg === 'upstream session replaced'));
+    await waitUntil(() => suite.app.logs.some((l) => l.uuid === 'continuity-frozen' && l.msg === 'upstream session replaced'));
     expect(client.count('error')).toBe(0);
-    const line = app.logs.find((l) => l.uuid === 'continuity-frozen' && l.msg === 'upstream session replaced');
+    const line = suite.app.logs.find((l) => l.uuid === 'continuity-frozen' && l.msg === 'upstream session replaced');
     expect(line).toMatchObject({ cause: 'dropped' });
   });
 
   it('ends the call after one attempt when the new session is refused with 401', async () => {
     const { client, upstream } = await call('continuity-401');
-    fake.setMode({ refuseStatus: 401 });
-    const before = fake.upgrades.length;
+    suite.fake.setMode({ refuseStatus: 401 });
+    const before = suite.fake.upgrades.length;
     upstream.drop();
     const closed = await client.closed;
     expect(closed.code).toBe(1011);
-    expect(fake.upgrades.length - before).toBe(1);
+    expect(suite.fake.upgrades.length - before).toBe(1);
     expect(
       client.messages
         .filter((m) => m.type === 'error')

@@ -1,15 +1,16 @@
 import { jest } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AudioFactory, Framer } from '../src/audio/index.js';
 import { mulawToPcm16, pcm16ToMulaw } from '../src/audio/g711.js';
 import { BEGIN_PROMPT, USER_TEXT_PREFIX } from '../src/live/index.js';
 import { RecordReceiver } from '../src/records/testing/record-receiver.js';
+import { startFakeAmi, type FakeAmi } from '../src/tools/testing/tools-test-kit.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { expectHangupAfterGoodbye } from './support/hangup-scenario.js';
+import { orderStatusTool } from './support/tool-files.js';
 import { FakeLiveServer, type FakeLiveConnection } from './support/fake-live-server.js';
 import { AvrHttpCall } from './support/http-call.js';
 import { waitUntil } from './support/wait.js';
@@ -42,31 +43,13 @@ describe('GPT-Live calls', () => {
   let fake: FakeLiveServer;
   let app: TestApp;
   let receiver: RecordReceiver;
-  let ami: http.Server;
-  const amiRequests: Array<{ path: string; body: Json }> = [];
+  let ami: FakeAmi;
   let upsamplersMade: { mock: { calls: unknown[] } };
   const toolsDir = mkdtempSync(join(tmpdir(), 'avr-live-tools-'));
 
   beforeAll(async () => {
-    writeFileSync(
-      join(toolsDir, 'order_status.cjs'),
-      `module.exports = {
-        name: 'order_status',
-        description: 'Looks up an order',
-        input_schema: { type: 'object', properties: { order: { type: 'string' } }, required: ['order'] },
-        handler: async (uuid, args) => 'order ' + args.order + ' ships today',
-      };`,
-    );
-    ami = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        amiRequests.push({ path: req.url ?? '', body: JSON.parse(body) as Json });
-        res.setHeader('Content-Type', 'application/json');
-        res.end(JSON.stringify({ message: 'Call hung up' }));
-      });
-    });
-    await new Promise<void>((r) => ami.listen(0, '127.0.0.1', r));
+    writeFileSync(join(toolsDir, 'order_status.cjs'), orderStatusTool("async (uuid, args) => 'order ' + args.order + ' ships today'"));
+    ami = await startFakeAmi(() => ({ status: 200, body: JSON.stringify({ message: 'Call hung up' }) }));
     receiver = new RecordReceiver();
     const receiverUrl = await receiver.start();
     fake = await FakeLiveServer.start();
@@ -77,7 +60,7 @@ describe('GPT-Live calls', () => {
       OPENAI_INSTRUCTIONS: INSTRUCTIONS,
       OPENAI_GREETING: GREETING,
       OPENAI_VAD_THRESHOLD: '0.7',
-      AMI_URL: `http://127.0.0.1:${(ami.address() as AddressInfo).port}`,
+      AMI_URL: ami.url,
       TOOLS_DIR: toolsDir,
       CALL_CONTROL_WAIT_MS: '3000',
       CALL_SUMMARY_URL: receiverUrl,
@@ -99,7 +82,7 @@ describe('GPT-Live calls', () => {
     await app.close();
     await fake.close();
     await receiver.stop();
-    await new Promise((r) => ami.close(r));
+    await ami.close();
   });
 
   const records = (): Json[] => receiver.received.map((r) => JSON.parse(r.body) as Json);
@@ -278,23 +261,17 @@ describe('GPT-Live calls', () => {
 
   it("hangs up with avr_hangup only after the agent's last words have played, and asks for no continuation", async () => {
     const { client, conn } = await wsCall('live-hangup');
-    const before = amiRequests.length;
-    await conn.agentSpeech(800, { chunkMs: 100 });
-    conn.outputTranscript('Goodbye!', 0, 700);
-    await client.until(() => client.count('audio') >= 40, 5000, 'the goodbye audio');
-    const goodbyeSentAt = Date.now();
-    const call = conn.toolCall('avr_hangup', {});
-    const output = await conn.waitFor('response.item.create', (e) => e.item?.call_id === call.callId, 8000);
-    const hangupAt = Date.now();
-    expect(amiRequests[before]).toEqual({ path: '/hangup', body: { uuid: 'live-hangup' } });
-    // 800 ms of goodbye went to AVR core at once; it plays them in real time before the hangup.
-    expect(hangupAt - goodbyeSentAt).toBeGreaterThanOrEqual(700);
-    expect(output.item.output).toBe('Call hung up');
-    expect(conn.ofType('response.create')).toHaveLength(0);
-    client.close();
-    await waitUntil(() => app.logs.some((l) => l.uuid === 'live-hangup' && String(l.msg).startsWith('call ended')));
-    expect(app.logs.find((l) => l.uuid === 'live-hangup' && String(l.msg).startsWith('call ended'))).toMatchObject({
-      outcome: 'hangup_tool',
+    await expectHangupAfterGoodbye(app, ami, client, 'live-hangup', {
+      sayGoodbye: async () => {
+        await conn.agentSpeech(800, { chunkMs: 100 });
+        conn.outputTranscript('Goodbye!', 0, 700);
+      },
+      callHangup: async () => {
+        const call = conn.toolCall('avr_hangup', {});
+        const output = await conn.waitFor('response.item.create', (e) => e.item?.call_id === call.callId, 8000);
+        return output.item.output;
+      },
+      responseRequests: () => conn.ofType('response.create').length,
     });
   });
 

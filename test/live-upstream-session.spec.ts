@@ -5,6 +5,7 @@
 import pino from 'pino';
 import { pcm16ToMulaw } from '../src/audio/g711.js';
 import { LiveUpstreamSession, type LiveSessionOptions } from '../src/live/live-upstream-session.js';
+import { liveTestOptions } from '../src/live/testing/live-test-options.js';
 import { BEGIN_PROMPT, CONTINUE_PROMPT, USER_TEXT_PREFIX } from '../src/live/live-upstream-session.js';
 import type { SessionStartEvent } from '../src/live/live-events.js';
 import { sineWave } from '../src/simulator/tones.js';
@@ -80,20 +81,13 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
 
   function makeSession(overrides: Partial<LiveSessionOptions> = {}) {
     const rec = new Recorder();
-    const options: LiveSessionOptions = {
-      url: fake.url,
+    const options = liveTestOptions(fake.url, {
       apiKey: 'sk-live-test',
-      model: 'gpt-live-1',
-      voice: 'marin',
-      audioFormat: 'pcmu',
-      backendModel: 'gpt-5.6-terra',
-      connectTimeoutMs: 2000,
-      heartbeatMs: 5000,
       closeTimeoutMs: 1000,
       agentTurns: { hangoverMs: 300, transcriptQuietMs: 100 },
       turnGapMs: 300,
       ...overrides,
-    };
+    });
     const session = new LiveUpstreamSession(options, logger, rec.listener);
     sessions.push(session);
     return { session, rec };

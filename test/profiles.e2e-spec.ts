@@ -182,6 +182,11 @@ describe('two numbers, two agents, from each source', () => {
     instructions: p.instructions,
     tools: p.tools,
   });
+  /** What two agents (5001 sales, 5002 support) ask for, and what the two callers' upstreams then get. */
+  const SALES_AGENT = { voice: 'cedar', greeting: 'Sales here', instructions: 'Sell to {{caller_number}}.', tools: ['avr_transfer'] };
+  const SUPPORT_AGENT = { voice: 'ash', greeting: 'Support here', instructions: 'Help {{caller_number}}.', tools: ['avr_hangup'] };
+  const SALES_SETTINGS = { voice: 'cedar', greeting: 'Sales here', instructions: 'Sell to +33611.', tools: ['avr_transfer'] };
+  const SUPPORT_SETTINGS = { voice: 'ash', greeting: 'Support here', instructions: 'Help +33622.', tools: ['avr_hangup'] };
 
   async function resolveBoth(env: Record<string, string>, withInit = (c: (typeof calls)[number]) => c.metadata as Record<string, unknown>) {
     const app = await startTestApp(env);
@@ -223,25 +228,11 @@ describe('two numbers, two agents, from each source', () => {
         join(dir, 'sales.yaml'),
         'match: ["5001"]\nvoice: cedar\ngreeting: Sales here\ninstructions: Sell to {{caller_number}}.\ntools: [avr_transfer]\n',
       );
-      await writeFile(
-        join(dir, 'support.json'),
-        JSON.stringify({
-          match: ['5002'],
-          voice: 'ash',
-          greeting: 'Support here',
-          instructions: 'Help {{caller_number}}.',
-          tools: ['avr_hangup'],
-        }),
-      );
+      await writeFile(join(dir, 'support.json'), JSON.stringify({ match: ['5002'], ...SUPPORT_AGENT }));
       const [a, b] = await resolveBoth({ PROFILES_DIR: dir });
       expect([a.source, a.name, b.source, b.name]).toEqual(['file', 'sales', 'file', 'support']);
-      expect(upstreamSettings(a)).toEqual({
-        voice: 'cedar',
-        greeting: 'Sales here',
-        instructions: 'Sell to +33611.',
-        tools: ['avr_transfer'],
-      });
-      expect(upstreamSettings(b)).toEqual({ voice: 'ash', greeting: 'Support here', instructions: 'Help +33622.', tools: ['avr_hangup'] });
+      expect(upstreamSettings(a)).toEqual(SALES_SETTINGS);
+      expect(upstreamSettings(b)).toEqual(SUPPORT_SETTINGS);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -249,34 +240,16 @@ describe('two numbers, two agents, from each source', () => {
 
   it('from init.provider_config, allow-listed fields only and no secrets', async () => {
     const agents: Record<string, object> = {
-      '5001': {
-        voice: 'cedar',
-        greeting: 'Sales here',
-        instructions: 'Sell to {{caller_number}}.',
-        tools: ['avr_transfer'],
-        api_key: 'sk-s3cr3t',
-        model: 'gpt-x',
-      },
-      '5002': {
-        voice: 'ash',
-        greeting: 'Support here',
-        instructions: 'Help {{caller_number}}.',
-        tools: ['avr_hangup'],
-        password: 's3cr3t',
-      },
+      '5001': { ...SALES_AGENT, api_key: 'sk-s3cr3t', model: 'gpt-x' },
+      '5002': { ...SUPPORT_AGENT, password: 's3cr3t' },
     };
     const [a, b] = await resolveBoth({ PROVIDER_CONFIG_FIELDS: 'voice,greeting,instructions,tools' }, (c) => ({
       ...c.metadata,
       provider_config: agents[c.metadata.to],
     }));
     expect(a.source).toBe('provider_config');
-    expect(upstreamSettings(a)).toEqual({
-      voice: 'cedar',
-      greeting: 'Sales here',
-      instructions: 'Sell to +33611.',
-      tools: ['avr_transfer'],
-    });
-    expect(upstreamSettings(b)).toEqual({ voice: 'ash', greeting: 'Support here', instructions: 'Help +33622.', tools: ['avr_hangup'] });
+    expect(upstreamSettings(a)).toEqual(SALES_SETTINGS);
+    expect(upstreamSettings(b)).toEqual(SUPPORT_SETTINGS);
     expect(a.openai.model).toBe('gpt-realtime-2.1');
     expect(JSON.stringify([a, b])).not.toMatch(/s3cr3t/);
   });

@@ -1,65 +1,48 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FakeRealtimeServer, FakeConnection } from './support/fake-realtime-server.js';
 import { AvrWsClient } from './support/avr-client.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { waitUntil } from './support/wait.js';
+import { callEndedLog, startTestApp, type TestApp } from './support/app.js';
+import { expectHangupAfterGoodbye } from './support/hangup-scenario.js';
+import { orderStatusTool } from './support/tool-files.js';
 import { openWsCall } from './support/open-ws-call.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
+import { startFakeAmi, type FakeAmi } from '../src/tools/testing/tools-test-kit.js';
 
 /** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
 const upstream = withFakeUpstream();
-
-interface AmiRequest {
-  path: string;
-  body: Record<string, unknown>;
-}
 
 /** Function calling end to end: the fake upstream calls tools, a real HTTP server stands in for AVR's AMI service. */
 describe('tools over a WebSocket call', () => {
   let fake: FakeRealtimeServer;
   let app: TestApp;
-  let ami: http.Server;
+  let ami: FakeAmi;
   let amiStatus = 200;
-  const amiRequests: AmiRequest[] = [];
   const toolsDir = mkdtempSync(join(tmpdir(), 'avr-tools-'));
 
   beforeAll(async () => {
     writeFileSync(
       join(toolsDir, 'order_status.cjs'),
-      `module.exports = {
-        name: 'order_status',
-        description: 'Looks up an order',
-        input_schema: { type: 'object', properties: { order: { type: 'string' } }, required: ['order'] },
-        handler: async (uuid, args, context) => 'order ' + args.order + ' for call ' + uuid + ' from ' + context.metadata.from + ' ships today',
-      };`,
+      orderStatusTool(
+        "async (uuid, args, context) => 'order ' + args.order + ' for call ' + uuid + ' from ' + context.metadata.from + ' ships today'",
+      ),
     );
     writeFileSync(
       join(toolsDir, 'broken_lookup.mjs'),
       `export default { name: 'broken_lookup', description: 'Always fails', input_schema: { type: 'object', properties: {} },
         handler: () => { throw new Error('database unavailable'); } };`,
     );
-    ami = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        amiRequests.push({ path: req.url ?? '', body: JSON.parse(body) as Record<string, unknown> });
-        res.statusCode = amiStatus;
-        res.setHeader('Content-Type', 'application/json');
-        const ok = req.url === '/hangup' ? 'Call hung up' : 'Transfer to 600 started';
-        res.end(JSON.stringify({ message: amiStatus === 200 ? ok : 'channel not found' }));
-      });
+    ami = await startFakeAmi((path) => {
+      const ok = path === '/hangup' ? 'Call hung up' : 'Transfer to 600 started';
+      return { status: amiStatus, body: JSON.stringify({ message: amiStatus === 200 ? ok : 'channel not found' }) };
     });
-    await new Promise<void>((r) => ami.listen(0, '127.0.0.1', r));
     fake = await upstream.start();
     app = await startTestApp({
       OPENAI_REALTIME_URL: fake.url,
       OPENAI_API_KEY: 'sk-tools',
-      AMI_URL: `http://127.0.0.1:${(ami.address() as AddressInfo).port}`,
+      AMI_URL: ami.url,
       TOOLS_DIR: toolsDir,
       CALL_CONTROL_WAIT_MS: '2000',
     });
@@ -68,7 +51,7 @@ describe('tools over a WebSocket call', () => {
   afterAll(async () => {
     await app.close();
     await fake.close();
-    await new Promise((r) => ami.close(r));
+    await ami.close();
   });
 
   async function call(uuid: string): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
@@ -101,43 +84,30 @@ describe('tools over a WebSocket call', () => {
   it('transfers through the AMI service and does not ask the model to speak again', async () => {
     amiStatus = 200;
     const { client, upstream } = await call('tools-transfer');
-    const before = amiRequests.length;
+    const before = ami.requests.length;
     const { callId } = await upstream.toolCall('avr_transfer', { transfer_extension: '600' });
     const output = await outputFor(upstream, callId);
-    expect(amiRequests[before]).toEqual({
-      path: '/transfer',
-      body: { uuid: 'tools-transfer', exten: '600', context: 'demo', priority: 1 },
-    });
+    expect(ami.requests[before]).toEqual(
+      expect.objectContaining({ path: '/transfer', body: { uuid: 'tools-transfer', exten: '600', context: 'demo', priority: 1 } }),
+    );
     expect(output.item.output).toBe('Transfer to 600 started');
     await new Promise((r) => setTimeout(r, 200));
     expect(upstream.count('response.create')).toBe(0);
     client.close();
     await client.closed;
-    await waitUntil(() => app.logs.some((l) => l.uuid === 'tools-transfer' && String(l.msg).startsWith('call ended')));
-    expect(app.logs.find((l) => l.uuid === 'tools-transfer' && String(l.msg).startsWith('call ended'))).toMatchObject({
-      outcome: 'transferred',
-    });
+    expect(await callEndedLog(app, 'tools-transfer')).toMatchObject({ outcome: 'transferred' });
   });
 
   it("hangs up only after the agent's goodbye has played, and records the outcome", async () => {
     amiStatus = 200;
     const { client, upstream } = await call('tools-hangup');
-    const before = amiRequests.length;
-    await upstream.sendResponse({ audioMs: 800, transcript: 'Goodbye!' });
-    await client.until(() => client.count('audio') >= 40, 5000, 'the goodbye audio');
-    const goodbyeSentAt = Date.now();
-    const { callId } = await upstream.toolCall('avr_hangup', {});
-    const output = await outputFor(upstream, callId);
-    const hangupAt = Date.now();
-    expect(amiRequests[before]).toEqual({ path: '/hangup', body: { uuid: 'tools-hangup' } });
-    // 800 ms of goodbye were handed to AVR core at once; it plays them in real time before the hangup.
-    expect(hangupAt - goodbyeSentAt).toBeGreaterThanOrEqual(700);
-    expect(output.item.output).toBe('Call hung up');
-    expect(upstream.count('response.create')).toBe(0);
-    client.close();
-    await waitUntil(() => app.logs.some((l) => l.uuid === 'tools-hangup' && String(l.msg).startsWith('call ended')));
-    expect(app.logs.find((l) => l.uuid === 'tools-hangup' && String(l.msg).startsWith('call ended'))).toMatchObject({
-      outcome: 'hangup_tool',
+    await expectHangupAfterGoodbye(app, ami, client, 'tools-hangup', {
+      sayGoodbye: () => upstream.sendResponse({ audioMs: 800, transcript: 'Goodbye!' }),
+      callHangup: async () => {
+        const { callId } = await upstream.toolCall('avr_hangup', {});
+        return (await outputFor(upstream, callId)).item.output;
+      },
+      responseRequests: () => upstream.count('response.create'),
     });
   });
 

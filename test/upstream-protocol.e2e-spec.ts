@@ -17,12 +17,12 @@ import {
   responseDone,
   sineWave,
 } from '../src/simulator/index.js';
-import type { FakeConnection, FakeRealtimeServer } from './support/fake-realtime-server.js';
+import type { FakeConnection } from './support/fake-realtime-server.js';
 import { AvrWsClient } from './support/avr-client.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { startTestApp } from './support/app.js';
 import { waitUntil } from './support/wait.js';
-import { openWsCall } from './support/open-ws-call.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
+import { appOverFakeUpstream } from './support/app-over-fake-upstream.js';
 
 /**
  * What live OpenAI GA does that the call must get right (#16), scripted event by event on the
@@ -37,11 +37,8 @@ const tone = (ms: number) => encodeFromPcm16(sineWave(24000, (24000 * ms) / 1000
 const fakes = withFakeUpstream();
 
 describe('the OpenAI side of a call, as the live GA server behaves', () => {
-  let fake: FakeRealtimeServer;
-  let app: TestApp;
   const toolsDir = mkdtempSync(join(tmpdir(), 'avr-protocol-tools-'));
   const bookings = join(toolsDir, 'bookings.log');
-  const clients: AvrWsClient[] = [];
 
   beforeAll(async () => {
     writeFileSync(
@@ -54,27 +51,13 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
         handler: async (uuid, args) => { fs.appendFileSync(${JSON.stringify(bookings)}, uuid + ' ' + args.time + '\\n'); return 'booked for ' + args.time; },
       };`,
     );
-    fake = await fakes.start();
-    app = await startTestApp({
-      OPENAI_REALTIME_URL: fake.url,
-      OPENAI_API_KEY: 'sk-protocol',
-      TOOLS_DIR: toolsDir,
-      UPSTREAM_RECONNECT_BASE_MS: '20',
-    });
   });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  afterAll(async () => {
-    await app.close();
-    await fake.close();
-  });
+  const suite = appOverFakeUpstream(fakes, { OPENAI_API_KEY: 'sk-protocol', TOOLS_DIR: toolsDir, UPSTREAM_RECONNECT_BASE_MS: '20' });
 
   async function call(uuid: string): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
-    const opened = await openWsCall(app, fake, uuid);
-    clients.push(opened.client);
+    const opened = await suite.call(uuid);
     // Configured: the service has had session.updated (its caller audio and requests flow).
-    await waitUntil(() => app.logs.some((l) => l.uuid === uuid && l.msg === 'upstream session configured'));
+    await waitUntil(() => suite.app.logs.some((l) => l.uuid === uuid && l.msg === 'upstream session configured'));
     return opened;
   }
 
@@ -86,7 +69,7 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
       : [];
 
   async function errorsCounted(code: string): Promise<number> {
-    const text = await (await fetch(`${app.httpUrl}/metrics`)).text();
+    const text = await (await fetch(`${suite.app.httpUrl}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`avr_sts_upstream_errors_total{code="${code}"}`));
     return line ? Number(line.split(' ').pop()) : 0;
   }
@@ -100,17 +83,7 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
       const upstream = await own.waitForConnection(0);
       const update = await upstream.waitFor('session.update');
       expect(typeof update.event_id).toBe('string');
-      upstream.send({
-        type: 'error',
-        event_id: newId('event'),
-        error: {
-          type: 'invalid_request_error',
-          code: 'unknown_parameter',
-          message: "Unknown parameter: 'session.temperature'.",
-          param: 'session.temperature',
-          event_id: update.event_id,
-        },
-      });
+      upstream.unknownParameter('session.temperature', update);
       const closed = await client.closed;
       expect(closed.code).toBe(1011);
       expect(own.upgrades).toHaveLength(1);
@@ -224,12 +197,12 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
     };
     fail();
     await upstream.waitFor('response.create');
-    const line = app.logs.find((l) => l.uuid === 'failed-turn' && /^response failed \(server_error\)/.test(String(l.msg)));
+    const line = suite.app.logs.find((l) => l.uuid === 'failed-turn' && /^response failed \(server_error\)/.test(String(l.msg)));
     expect(line).toMatchObject({ level: 'warn', code: 'server_error' });
     expect((await errorsCounted('server_error')) - before).toBe(1);
     // The re-asked turn fails too: not asked a third time (no loop), the call goes on.
     fail();
-    await waitUntil(() => app.logs.filter((l) => l.uuid === 'failed-turn' && /^response failed/.test(String(l.msg))).length === 2);
+    await waitUntil(() => suite.app.logs.filter((l) => l.uuid === 'failed-turn' && /^response failed/.test(String(l.msg))).length === 2);
     await delay(200);
     expect(upstream.count('response.create')).toBe(1);
     expect(client.count('error')).toBe(0);
@@ -245,7 +218,7 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
     upstream.send(responseDone(failed));
     const closed = await client.closed;
     expect(closed.code).toBe(1011);
-    expect(app.logs.find((l) => l.uuid === 'failed-quota' && String(l.msg).startsWith('call ended'))).toMatchObject({
+    expect(suite.app.logs.find((l) => l.uuid === 'failed-quota' && String(l.msg).startsWith('call ended'))).toMatchObject({
       outcome: 'upstream_failed',
     });
   });
@@ -261,7 +234,7 @@ describe('the OpenAI side of a call, as the live GA server behaves', () => {
       error: { type: 'transcription_error', code: 'audio_unintelligible', message: 'Audio could not be transcribed.' },
     });
     await waitUntil(() =>
-      app.logs.some((l) => l.uuid === 'transcription-failed' && /caller audio was not transcribed/.test(String(l.msg))),
+      suite.app.logs.some((l) => l.uuid === 'transcription-failed' && /caller audio was not transcribed/.test(String(l.msg))),
     );
     expect((await errorsCounted('transcription_failed')) - before).toBe(1);
     expect(client.count('error')).toBe(0);

@@ -1,48 +1,26 @@
-import type { FakeRealtimeServer, FakeConnection } from './support/fake-realtime-server.js';
+import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient, sineFrame } from './support/avr-client.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { startTestApp } from './support/app.js';
 import { CallRegistry } from '../src/call/call-registry.js';
 import { Downsampler } from '../src/audio/index.js';
 import { waitUntil } from './support/wait.js';
-import { openWsCall } from './support/open-ws-call.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
+import { appOverFakeUpstream } from './support/app-over-fake-upstream.js';
 
 /** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
 const upstream = withFakeUpstream();
 
 /** The WebSocket transport end to end: real app, real sockets, the fake upstream as the only stand-in. */
 describe('WebSocket calls', () => {
-  let fake: FakeRealtimeServer;
-  let app: TestApp;
-  const clients: AvrWsClient[] = [];
-
-  async function call(uuid: string, query = ''): Promise<{ client: AvrWsClient; upstream: FakeConnection }> {
-    const opened = await openWsCall(app, fake, uuid, query);
-    clients.push(opened.client);
-    return opened;
-  }
-
-  beforeAll(async () => {
-    fake = await upstream.start();
-    app = await startTestApp({
-      OPENAI_REALTIME_URL: fake.url,
-      OPENAI_API_KEY: 'sk-test-key-never-logged',
-      OPENAI_INSTRUCTIONS: 'You are the test agent. Be brief.',
-      OPENAI_VOICE: 'cedar',
-      OPENAI_LANGUAGE: 'it',
-      OPENAI_VAD_SILENCE_MS: '700',
-      UPSTREAM_RECONNECT_BASE_MS: '20',
-    });
+  const suite = appOverFakeUpstream(upstream, {
+    OPENAI_API_KEY: 'sk-test-key-never-logged',
+    OPENAI_INSTRUCTIONS: 'You are the test agent. Be brief.',
+    OPENAI_VOICE: 'cedar',
+    OPENAI_LANGUAGE: 'it',
+    OPENAI_VAD_SILENCE_MS: '700',
+    UPSTREAM_RECONNECT_BASE_MS: '20',
   });
-
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-
-  afterAll(async () => {
-    await app.close();
-    await fake.close();
-  });
+  const { call } = suite;
 
   it('configures the upstream session from settings and the resolved instructions', async () => {
     const { upstream } = await call('call-settings');
@@ -170,7 +148,7 @@ describe('WebSocket calls', () => {
     const { client, upstream } = await call('call-error-event');
     upstream.error('invalid_value', 'Invalid value for voice.');
     await waitUntil(() =>
-      app.logs.some((l) => l.uuid === 'call-error-event' && /^upstream error: Invalid value for voice\./.test(String(l.msg))),
+      suite.app.logs.some((l) => l.uuid === 'call-error-event' && /^upstream error: Invalid value for voice\./.test(String(l.msg))),
     );
     await upstream.sendResponse({ audioMs: 200 });
     await client.until(() => client.count('audio') >= 10, 5000, 'audio after the error');
@@ -183,14 +161,14 @@ describe('WebSocket calls', () => {
     const b = await call('call-drop-b');
     void a.upstream.sendResponse({ audioMs: 2000, chunkMs: 100, paceMs: 30 }).catch(() => undefined);
     await a.client.until(() => a.client.count('audio') >= 5, 5000, 'audio before the drop');
-    const upgradesBefore = fake.upgrades.length;
-    fake.setMode({ refuseStatus: 503 });
+    const upgradesBefore = suite.fake.upgrades.length;
+    suite.fake.setMode({ refuseStatus: 503 });
     a.upstream.drop();
     const closed = await a.client.closed;
-    fake.setMode('accept');
+    suite.fake.setMode('accept');
     expect(closed.code).toBe(1011);
     // One try at once and three retries with back-off (UPSTREAM_RECONNECT_ATTEMPTS=3), then the call ends.
-    expect(fake.upgrades.length - upgradesBefore).toBe(4);
+    expect(suite.fake.upgrades.length - upgradesBefore).toBe(4);
     expect(
       a.client.messages
         .filter((m) => m.type === 'error')
@@ -209,7 +187,7 @@ describe('WebSocket calls', () => {
     const closed = await upstream.closed;
     expect(closed.code).toBe(1000);
     expect(Date.now() - hungUpAt).toBeLessThan(1000);
-    await waitUntil(() => app.app.get(CallRegistry).size === 0);
+    await waitUntil(() => suite.app.app.get(CallRegistry).size === 0);
   });
 });
 

@@ -4,9 +4,8 @@
  * runs on Node 20 and keeps openai@6 for Realtime, so 7.59.0 is installed under the alias
  * `openai-live-types` and imported with `import type` only: nothing of it loads at run time.
  */
-import type {
+export type {
   AudioFormat,
-  BuiltInVoice,
   ClientEvent,
   CommentaryAppendEvent,
   ErrorEvent,
@@ -21,7 +20,6 @@ import type {
   ResponseEvent,
   ResponseItemCreateEvent,
   ResponsesDelegationConfig,
-  ServerEvent,
   SessionCloseEvent,
   SessionClosedEvent,
   SessionConfig,
@@ -31,34 +29,7 @@ import type {
   ThinkingAppendEvent,
 } from 'openai-live-types/resources/live/live';
 
-export type {
-  AudioFormat,
-  BuiltInVoice,
-  ClientEvent,
-  CommentaryAppendEvent,
-  ErrorEvent,
-  FunctionTool,
-  InitialItem,
-  InputAudioAppendEvent,
-  InputTranscriptDeltaEvent,
-  InstructionsAppendEvent,
-  OutputAudioDeltaEvent,
-  OutputTranscriptDeltaEvent,
-  ResponseCreateEvent,
-  ResponseEvent,
-  ResponseItemCreateEvent,
-  ResponsesDelegationConfig,
-  ServerEvent,
-  SessionCloseEvent,
-  SessionClosedEvent,
-  SessionConfig,
-  SessionStartEvent,
-  SessionStartedEvent,
-  SessionUsageUpdatedEvent,
-  ThinkingAppendEvent,
-};
-
 /** A server event as parsed off the wire: only `type` is trusted until a field is checked. */
 export type LiveWireEvent = { type: string; [key: string]: unknown };
 
-export { LIVE_VOICES, CUSTOM_VOICE_PREFIX, isLiveVoice } from '../config/live-voices.js';
+export { LIVE_VOICES, CUSTOM_VOICE_PREFIX } from '../config/live-voices.js';

@@ -7,41 +7,26 @@ const problemsOf = (doc: unknown): string[] => {
 
 describe('validateProfile', () => {
   it('turns a snake_case document into a profile', () => {
-    const result = validateProfile({
-      name: 'sales',
-      version: '3',
-      voice: 'cedar',
-      greeting: 'Hello from sales',
-      greeting_mode: 'verbatim',
-      vad_silence_ms: 700,
-      turn_detection: 'semantic_vad',
-      eagerness: 'high',
-      tools: ['avr_transfer', 'get_weather'],
-      max_output_tokens: 'inf',
-      output_speed: 1.2,
-      idle_prompt_ms: 8000,
-      prompt: { id: 'pmpt_123', version: '2', variables: { city: 'Paris' } },
-      mcp_servers: [{ server_label: 'crm', server_url: 'https://crm.example/mcp', headers: { 'X-Call': '{{uuid}}' } }],
-    });
-    expect(result).toEqual({
-      ok: true,
-      profile: {
-        name: 'sales',
-        version: '3',
-        voice: 'cedar',
-        greeting: 'Hello from sales',
-        greetingMode: 'verbatim',
-        vadSilenceMs: 700,
-        turnDetection: 'semantic_vad',
-        eagerness: 'high',
-        tools: ['avr_transfer', 'get_weather'],
-        maxOutputTokens: 'inf',
-        outputSpeed: 1.2,
-        idlePromptMs: 8000,
-        prompt: { id: 'pmpt_123', version: '2', variables: { city: 'Paris' } },
-        mcpServers: [{ server_label: 'crm', server_url: 'https://crm.example/mcp', headers: { 'X-Call': '{{uuid}}' } }],
-      },
-    });
+    /** Each field as the document spells it, as the profile names it, and its value. */
+    const fields: Array<[string, string, unknown]> = [
+      ['name', 'name', 'sales'],
+      ['version', 'version', '3'],
+      ['voice', 'voice', 'cedar'],
+      ['greeting', 'greeting', 'Hello from sales'],
+      ['greeting_mode', 'greetingMode', 'verbatim'],
+      ['vad_silence_ms', 'vadSilenceMs', 700],
+      ['turn_detection', 'turnDetection', 'semantic_vad'],
+      ['eagerness', 'eagerness', 'high'],
+      ['tools', 'tools', ['avr_transfer', 'get_weather']],
+      ['max_output_tokens', 'maxOutputTokens', 'inf'],
+      ['output_speed', 'outputSpeed', 1.2],
+      ['idle_prompt_ms', 'idlePromptMs', 8000],
+      ['prompt', 'prompt', { id: 'pmpt_123', version: '2', variables: { city: 'Paris' } }],
+      ['mcp_servers', 'mcpServers', [{ server_label: 'crm', server_url: 'https://crm.example/mcp', headers: { 'X-Call': '{{uuid}}' } }]],
+    ];
+    const doc = Object.fromEntries(fields.map(([snake, , value]) => [snake, value]));
+    const profile = Object.fromEntries(fields.map(([, camel, value]) => [camel, value]));
+    expect(validateProfile(doc)).toEqual({ ok: true, profile });
   });
 
   it.each([

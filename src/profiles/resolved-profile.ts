@@ -1,5 +1,5 @@
 import type { AppConfig, McpServerConfig } from '../config/index.js';
-import type { GreetingMode, StoredPrompt, UpstreamInterface } from './agent-profile.js';
+import type { AgentProfile, GreetingMode, StoredPrompt, UpstreamInterface } from './agent-profile.js';
 import { interfaceOfModel } from './profile-schema.js';
 import type { ProfileSourceName, SourcedProfile } from './profile-source.js';
 import { fillTemplate, type TemplateValues } from './profile-template.js';
@@ -41,6 +41,21 @@ export interface ResolvedProfile {
   placeholders: TemplateValues;
 }
 
+/** The `openai` settings a profile sets under their own names, each replacing the env's when set. */
+const SAME_NAMED_SETTINGS = [
+  'model',
+  'voice',
+  'language',
+  'reasoningEffort',
+  'transcriptionModel',
+  'turnDetection',
+  'eagerness',
+  'vadThreshold',
+  'vadSilenceMs',
+  'vadPrefixPaddingMs',
+  'noiseReduction',
+] as const satisfies ReadonlyArray<keyof AgentProfile & keyof AppConfig['openai']>;
+
 /** Overlays a profile on the env defaults; `onUnknown` hears each placeholder name with no value. */
 export function overlay(
   config: AppConfig,
@@ -60,18 +75,8 @@ export function overlay(
   const mcpServers = p.mcpServers ?? env.mcpServers;
   const openai: AppConfig['openai'] = {
     ...env,
-    model: p.model ?? env.model,
-    voice: p.voice ?? env.voice,
-    language: p.language ?? env.language,
-    reasoningEffort: p.reasoningEffort ?? env.reasoningEffort,
+    ...definedOnly(pick(p, SAME_NAMED_SETTINGS)),
     maxTokens: p.maxOutputTokens ?? env.maxTokens,
-    transcriptionModel: p.transcriptionModel ?? env.transcriptionModel,
-    turnDetection: p.turnDetection ?? env.turnDetection,
-    eagerness: p.eagerness ?? env.eagerness,
-    vadThreshold: p.vadThreshold ?? env.vadThreshold,
-    vadSilenceMs: p.vadSilenceMs ?? env.vadSilenceMs,
-    vadPrefixPaddingMs: p.vadPrefixPaddingMs ?? env.vadPrefixPaddingMs,
-    noiseReduction: p.noiseReduction ?? env.noiseReduction,
     greeting: greeting === undefined ? undefined : fill(greeting),
     mcpServers: mcpServers.map((s) => withFilledHeaders(s, fill)),
   };
@@ -108,6 +113,10 @@ function withFilledHeaders(server: McpServerConfig, fill: (text: string) => stri
 function withFilledVariables(prompt: StoredPrompt, fill: (text: string) => string): StoredPrompt {
   if (!prompt.variables) return prompt;
   return { ...prompt, variables: Object.fromEntries(Object.entries(prompt.variables).map(([k, v]) => [k, fill(v)])) };
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 }
 
 function definedOnly<T extends object>(o: T): T {

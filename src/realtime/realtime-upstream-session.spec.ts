@@ -79,17 +79,7 @@ describe('RealtimeUpstreamSession against the fake upstream', () => {
     const opening = s.open({ instructions: 'hi', tools: [], replay: [] }, new AbortController().signal);
     const upstream = await fake.waitForConnection();
     const update = await upstream.waitFor('session.update');
-    upstream.send({
-      type: 'error',
-      event_id: 'e2',
-      error: {
-        type: 'invalid_request_error',
-        code: 'unknown_parameter',
-        message: "Unknown parameter: 'session.temperature'.",
-        param: 'session.temperature',
-        event_id: update.event_id,
-      },
-    });
+    upstream.unknownParameter('session.temperature', update);
     const failure = await opening.then(
       () => undefined,
       (err: unknown) => err,

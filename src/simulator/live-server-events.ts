@@ -1,6 +1,7 @@
 /**
  * GPT-Live server events, each typed by its `openai` 7.59.0 declaration, for the simulator's
- * GPT-Live mode and the test fake.
+ * GPT-Live mode and the test fake. Meant to be imported as a namespace
+ * (`import * as liveEvent from './live-server-events.js'`): `liveEvent.error(...)`.
  */
 import type {
   ErrorEvent,
@@ -13,13 +14,13 @@ import type {
   SessionStartedEvent,
   SessionUsageUpdatedEvent,
 } from '../live/live-events.js';
-import type { SessionResource } from 'openai-live-types/resources/live/live';
+import type { DelegationCreatedEvent, SessionResource } from 'openai-live-types/resources/live/live';
 import { newId } from './ids.js';
 
 export type LiveSessionResource = SessionResource;
 
 /** The resolved session the server returns for a `session.start` it accepted. */
-export function liveSessionResource(config: SessionConfig, expiresAtSec: number): SessionResource {
+export function sessionResource(config: SessionConfig, expiresAtSec: number): SessionResource {
   const resource: SessionResource = {
     id: newId('live'),
     expires_at: expiresAtSec,
@@ -36,27 +37,27 @@ export function liveSessionResource(config: SessionConfig, expiresAtSec: number)
   return resource;
 }
 
-export function liveSessionStarted(session: SessionResource, clientEventId?: string | null): SessionStartedEvent {
+export function sessionStarted(session: SessionResource, clientEventId?: string | null): SessionStartedEvent {
   return { type: 'session.started', event_id: newId('event'), session, ...(clientEventId ? { client_event_id: clientEventId } : {}) };
 }
 
-export function liveOutputAudio(audio: Buffer): OutputAudioDeltaEvent {
+export function outputAudio(audio: Buffer): OutputAudioDeltaEvent {
   return { type: 'session.output_audio.delta', delta: audio.toString('base64') };
 }
 
-export function liveInputTranscript(delta: string, startMs: number, endMs: number): InputTranscriptDeltaEvent {
+export function inputTranscript(delta: string, startMs: number, endMs: number): InputTranscriptDeltaEvent {
   return { type: 'session.input_transcript.delta', event_id: newId('event'), delta, start_ms: startMs, end_ms: endMs };
 }
 
-export function liveOutputTranscript(delta: string, startMs: number, endMs: number): OutputTranscriptDeltaEvent {
+export function outputTranscript(delta: string, startMs: number, endMs: number): OutputTranscriptDeltaEvent {
   return { type: 'session.output_transcript.delta', event_id: newId('event'), delta, start_ms: startMs, end_ms: endMs };
 }
 
-export function liveResponseEvent(delegationId: string, event: Record<string, unknown>): ResponseEvent {
+function responseEvent(delegationId: string, event: Record<string, unknown>): ResponseEvent {
   return { type: 'response.event', event_id: newId('event'), delegation_id: delegationId, event };
 }
 
-export function liveUsageUpdated(seconds: number, usageRatio?: number): SessionUsageUpdatedEvent {
+export function usageUpdated(seconds: number, usageRatio?: number): SessionUsageUpdatedEvent {
   return {
     type: 'session.usage.updated',
     event_id: newId('event'),
@@ -65,7 +66,7 @@ export function liveUsageUpdated(seconds: number, usageRatio?: number): SessionU
   };
 }
 
-export function liveSessionClosed(
+export function sessionClosed(
   session: SessionResource,
   reason: SessionClosedEvent['reason'],
   seconds: number,
@@ -81,13 +82,7 @@ export function liveSessionClosed(
   };
 }
 
-export function liveError(opts: {
-  code: string;
-  message: string;
-  type?: string;
-  param?: string;
-  clientEventId?: string | null;
-}): ErrorEvent {
+export function error(opts: { code: string; message: string; type?: string; param?: string; clientEventId?: string | null }): ErrorEvent {
   const error: ErrorEvent['error'] = { type: opts.type ?? 'invalid_request_error', code: opts.code, message: opts.message };
   if (opts.param) error.param = opts.param;
   if (opts.clientEventId) error.client_event_id = opts.clientEventId;
@@ -95,7 +90,7 @@ export function liveError(opts: {
 }
 
 /** The ack of an append (`session.instructions.appended` and its two siblings). */
-export function liveAppended(
+export function appended(
   type: 'session.instructions.appended' | 'session.thinking.appended' | 'session.commentary.appended',
   atMs: number,
   clientEventId?: string | null,
@@ -104,17 +99,17 @@ export function liveAppended(
 }
 
 /** The nested events of one delegated function call (created, output_item.done completed). */
-export function liveFunctionCallEvents(
+function functionCallEvents(
   delegationId: string,
   responseId: string,
   call: { callId: string; name: string; arguments: string },
 ): ResponseEvent[] {
   return [
-    liveResponseEvent(delegationId, {
+    responseEvent(delegationId, {
       type: 'response.created',
       response: { id: responseId, object: 'response', status: 'in_progress', output: [] },
     }),
-    liveResponseEvent(delegationId, {
+    responseEvent(delegationId, {
       type: 'response.output_item.done',
       output_index: 0,
       item: {
@@ -127,4 +122,29 @@ export function liveFunctionCallEvents(
       },
     }),
   ];
+}
+
+/** A delegated backend function call: `session.delegation.created`, then its nested events. */
+export function delegatedFunctionCall(
+  offsetMs: number,
+  call: { name: string; arguments: string },
+): { events: Array<DelegationCreatedEvent | ResponseEvent>; callId: string; delegationId: string; responseId: string } {
+  const delegationId = newId('item_delegation');
+  const responseId = newId('resp');
+  const callId = newId('call');
+  const created: DelegationCreatedEvent = {
+    type: 'session.delegation.created',
+    event_id: newId('event'),
+    offset_ms: offsetMs,
+    delegation: { id: delegationId, type: 'delegation', target: 'responses', response_id: responseId },
+  };
+  return { events: [created, ...functionCallEvents(delegationId, responseId, { callId, ...call })], callId, delegationId, responseId };
+}
+
+/** The nested `response.completed` that ends a delegation, with the backend's token usage. */
+export function responseCompleted(delegationId: string, responseId: string, usage: Record<string, unknown>): ResponseEvent {
+  return responseEvent(delegationId, {
+    type: 'response.completed',
+    response: { id: responseId, object: 'response', status: 'completed', output: [], usage },
+  });
 }

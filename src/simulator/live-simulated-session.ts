@@ -2,22 +2,8 @@ import type { WebSocket } from 'ws';
 import type { AudioFormat, SessionConfig } from '../live/live-events.js';
 import { LIVE_VOICES } from '../live/live-events.js';
 import { decodeToPcm16, encodeFromPcm16, type RealtimeAudioFormat } from './audio-format.js';
-import { newId } from './ids.js';
 import { validateLiveClientEvent } from './live-schema.js';
-import {
-  liveAppended,
-  liveError,
-  liveFunctionCallEvents,
-  liveInputTranscript,
-  liveOutputAudio,
-  liveOutputTranscript,
-  liveResponseEvent,
-  liveSessionClosed,
-  liveSessionResource,
-  liveSessionStarted,
-  liveUsageUpdated,
-  type LiveSessionResource,
-} from './live-server-events.js';
+import * as liveEvent from './live-server-events.js';
 import type { ScriptedToolCall, SimulatorReply } from './simulated-session.js';
 import { toneSequence } from './tones.js';
 import { TurnDetector } from './turn-detector.js';
@@ -65,7 +51,7 @@ function clip(text: string, max: number): string {
  * a scripted tool call goes through Responses delegation. It runs no model.
  */
 export class LiveSimulatedSession {
-  private resource: LiveSessionResource | undefined;
+  private resource: liveEvent.LiveSessionResource | undefined;
   private config: SessionConfig | undefined;
   private format: RealtimeAudioFormat = { type: 'audio/pcm', rate: 24000 };
   private rate = 24000;
@@ -120,21 +106,25 @@ export class LiveSimulatedSession {
       ev = undefined;
     }
     if (!isWire(ev)) {
-      return this.send(liveError({ code: 'invalid_json', message: 'Client events are JSON text messages.' }));
+      return this.send(liveEvent.error({ code: 'invalid_json', message: 'Client events are JSON text messages.' }));
     }
     const clientEventId = typeof ev.event_id === 'string' ? ev.event_id : undefined;
     const problems = validateLiveClientEvent(ev);
     if (problems.length > 0) {
       const [first] = problems;
-      this.send(liveError({ code: first.code, message: first.message, param: first.param, clientEventId }));
+      this.send(liveEvent.error({ code: first.code, message: first.message, param: first.param, clientEventId }));
       // "A startup error … prevents session.started": the connection has nothing left to do.
       if (!this.resource) this.ws.close(1008, 'invalid session.start');
       return;
     }
-    if (this.closing) return this.send(liveError({ code: 'invalid_value', message: 'The session is closing.', clientEventId }));
+    if (this.closing) return this.send(liveEvent.error({ code: 'invalid_value', message: 'The session is closing.', clientEventId }));
     if (!this.resource && ev.type !== 'session.start') {
       return this.send(
-        liveError({ code: LIVE_NOT_STARTED_CODE, message: 'Wait for session.started before sending audio or commands.', clientEventId }),
+        liveEvent.error({
+          code: LIVE_NOT_STARTED_CODE,
+          message: 'Wait for session.started before sending audio or commands.',
+          clientEventId,
+        }),
       );
     }
     switch (ev.type) {
@@ -144,11 +134,11 @@ export class LiveSimulatedSession {
         return this.onAudio(String(ev.audio));
       case 'session.instructions.append':
         this.lastInstructions = String(ev.content);
-        return this.send(liveAppended('session.instructions.appended', this.sessionMs(), clientEventId));
+        return this.send(liveEvent.appended('session.instructions.appended', this.sessionMs(), clientEventId));
       case 'session.thinking.append':
-        return this.send(liveAppended('session.thinking.appended', this.sessionMs(), clientEventId));
+        return this.send(liveEvent.appended('session.thinking.appended', this.sessionMs(), clientEventId));
       case 'session.commentary.append': {
-        this.send(liveAppended('session.commentary.appended', this.sessionMs(), clientEventId));
+        this.send(liveEvent.appended('session.commentary.appended', this.sessionMs(), clientEventId));
         const following = this.lastInstructions ? `: ${clip(this.lastInstructions, 120)}` : '';
         return this.speakTones(`[simulated] reply following the instructions${following}`, SHORT_REPLY_TONES_MS);
       }
@@ -162,11 +152,12 @@ export class LiveSimulatedSession {
   }
 
   private onStart(config: SessionConfig, clientEventId?: string): void {
-    if (this.resource) return this.send(liveError({ code: 'invalid_value', message: 'The session has already started.', clientEventId }));
+    if (this.resource)
+      return this.send(liveEvent.error({ code: 'invalid_value', message: 'The session has already started.', clientEventId }));
     const voice = config.audio?.output?.voice;
     if (typeof voice === 'string' && !(LIVE_VOICES as readonly string[]).includes(voice)) {
       this.send(
-        liveError({
+        liveEvent.error({
           code: 'invalid_value',
           message: `Invalid value: '${clip(voice, 40)}'. Unknown voice.`,
           param: 'session.audio.output.voice',
@@ -190,10 +181,10 @@ export class LiveSimulatedSession {
     );
     this.config = config;
     this.startedAt = Date.now();
-    this.resource = liveSessionResource(config, Math.floor((this.startedAt + this.behaviour.sessionLimitMs) / 1000));
-    this.send(liveSessionStarted(this.resource, clientEventId));
+    this.resource = liveEvent.sessionResource(config, Math.floor((this.startedAt + this.behaviour.sessionLimitMs) / 1000));
+    this.send(liveEvent.sessionStarted(this.resource, clientEventId));
     this.usageTimer = setInterval(
-      () => this.send(liveUsageUpdated(Math.floor(this.sessionMs() / 1000), 0.05)),
+      () => this.send(liveEvent.usageUpdated(Math.floor(this.sessionMs() / 1000), 0.05)),
       this.behaviour.usageIntervalMs,
     );
     this.limitTimer = setTimeout(() => this.end('expired'), this.behaviour.sessionLimitMs);
@@ -204,7 +195,7 @@ export class LiveSimulatedSession {
     const bytes = Buffer.from(b64, 'base64');
     // "PCM16 audio must contain an even number of bytes" (invalid_audio); G.711 has no such rule.
     if (this.format.type === 'audio/pcm' && bytes.length % 2 !== 0) {
-      return this.send(liveError({ code: 'invalid_audio', message: 'PCM16 audio must contain an even number of bytes.' }));
+      return this.send(liveEvent.error({ code: 'invalid_audio', message: 'PCM16 audio must contain an even number of bytes.' }));
     }
     this.detector?.push(decodeToPcm16(bytes, this.format));
   }
@@ -224,8 +215,8 @@ export class LiveSimulatedSession {
     const half = Math.ceil(words.length / 2);
     const mid = startMs + Math.round((audioEndMs - startMs) / 2);
     setTimeout(() => {
-      this.send(liveInputTranscript(words.slice(0, half).join(' '), startMs, mid));
-      this.send(liveInputTranscript(` ${words.slice(half).join(' ')}`, mid, audioEndMs));
+      this.send(liveEvent.inputTranscript(words.slice(0, half).join(' '), startMs, mid));
+      this.send(liveEvent.inputTranscript(` ${words.slice(half).join(' ')}`, mid, audioEndMs));
     }, TRANSCRIPT_LAG_MS);
     const tool = this.behaviour.scriptedToolCall;
     if (tool && this.callerTurns === tool.afterTurns) return this.delegate(tool);
@@ -236,22 +227,9 @@ export class LiveSimulatedSession {
   }
 
   private delegate(tool: ScriptedToolCall): void {
-    const delegationId = newId('item_delegation');
-    const responseId = newId('resp');
-    const callId = newId('call');
-    this.send({
-      type: 'session.delegation.created',
-      event_id: newId('event'),
-      offset_ms: this.sessionMs(),
-      delegation: { id: delegationId, type: 'delegation', target: 'responses', response_id: responseId },
-    } as { type: string });
-    for (const ev of liveFunctionCallEvents(delegationId, responseId, {
-      callId,
-      name: tool.name,
-      arguments: JSON.stringify(tool.arguments),
-    }))
-      this.send(ev);
-    this.pendingCall = { callId, name: tool.name, delegationId, responseId };
+    const call = liveEvent.delegatedFunctionCall(this.sessionMs(), { name: tool.name, arguments: JSON.stringify(tool.arguments) });
+    for (const ev of call.events) this.send(ev);
+    this.pendingCall = { callId: call.callId, name: tool.name, delegationId: call.delegationId, responseId: call.responseId };
   }
 
   private onItem(item: Wire): void {
@@ -264,7 +242,7 @@ export class LiveSimulatedSession {
     if (!call || call.output === undefined) {
       // "Do not send response.create" before every result: the backend has nothing to continue.
       return this.send(
-        liveError({ code: 'invalid_value', message: 'No delegated response is waiting for function results.', clientEventId }),
+        liveEvent.error({ code: 'invalid_value', message: 'No delegated response is waiting for function results.', clientEventId }),
       );
     }
     this.pendingCall = undefined;
@@ -275,12 +253,7 @@ export class LiveSimulatedSession {
       input_tokens_details: { cached_tokens: 0 },
       output_tokens_details: { reasoning_tokens: 0 },
     };
-    this.send(
-      liveResponseEvent(call.delegationId, {
-        type: 'response.completed',
-        response: { id: call.responseId, object: 'response', status: 'completed', output: [], usage },
-      }),
-    );
+    this.send(liveEvent.responseCompleted(call.delegationId, call.responseId, usage));
     this.speakTones(`[simulated] the ${call.name} tool answered: ${clip(call.output, 200)}`, SHORT_REPLY_TONES_MS);
   }
 
@@ -324,7 +297,7 @@ export class LiveSimulatedSession {
   private sendOutputChunk(): void {
     this.outputChunks++;
     const chunk = this.speech.shift();
-    this.send(liveOutputAudio(chunk ?? this.silence));
+    this.send(liveEvent.outputAudio(chunk ?? this.silence));
     if (!chunk) return;
     this.speechChunksSent++;
     // Each transcript fragment comes after the audio it covers, timed on the session timeline.
@@ -332,7 +305,7 @@ export class LiveSimulatedSession {
     if (next && next.atChunk === this.speechChunksSent) {
       this.speechFragments.shift();
       const endMs = this.sessionMs();
-      this.send(liveOutputTranscript(next.text, endMs - next.chunks * CHUNK_MS, endMs));
+      this.send(liveEvent.outputTranscript(next.text, endMs - next.chunks * CHUNK_MS, endMs));
     }
   }
 
@@ -340,7 +313,7 @@ export class LiveSimulatedSession {
     if (this.closing || !this.resource) return;
     this.closing = true;
     this.dispose();
-    this.send(liveSessionClosed(this.resource, reason, Math.ceil(this.sessionMs() / 1000), clientEventId));
+    this.send(liveEvent.sessionClosed(this.resource, reason, Math.ceil(this.sessionMs() / 1000), clientEventId));
     this.ws.close(1000, reason);
   }
 

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { WebSocket } from 'ws';
 import { pcm16ToMulaw } from '../audio/g711.js';
 import { LiveUpstreamSession } from '../live/live-upstream-session.js';
+import { liveTestOptions } from '../live/testing/live-test-options.js';
 import type { UpstreamEvent } from '../realtime/upstream-session.js';
 import { LiveSimulator, type LiveSimulatorOptions } from './live-simulator.js';
 import { LIVE_NOT_STARTED_CODE } from './live-simulated-session.js';
@@ -80,20 +81,10 @@ describe('LiveSimulator (the simulator in GPT-Live mode)', () => {
   }
 
   function session(events: UpstreamEvent[]) {
-    const s = new LiveUpstreamSession(
-      {
-        url,
-        model: 'gpt-live-1',
-        voice: 'marin',
-        audioFormat: 'pcmu',
-        backendModel: 'gpt-5.6-terra',
-        connectTimeoutMs: 2000,
-        heartbeatMs: 5000,
-        agentTurns: { hangoverMs: 400 },
-      },
-      pino({ level: 'silent' }),
-      { event: (e) => events.push(e), lost: () => undefined },
-    );
+    const s = new LiveUpstreamSession(liveTestOptions(url, { agentTurns: { hangoverMs: 400 } }), pino({ level: 'silent' }), {
+      event: (e) => events.push(e),
+      lost: () => undefined,
+    });
     sessions.push(s);
     return s;
   }

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { LoopbackWsServer } from './loopback-ws-server.js';
 import { errorEvent } from './server-events.js';
 import {
   SimulatedSession,
@@ -9,6 +8,7 @@ import {
   type SimulatorBehaviour,
   type SimulatorReply,
 } from './simulated-session.js';
+import { SimulatorServer } from './simulator-server.js';
 
 export type { ServerEventObserver };
 
@@ -33,12 +33,11 @@ const DEFAULT_MODEL = 'gpt-realtime-2.1';
  * energy-based turn detection, spoken (echo or tone) replies paced like real audio, barge-in,
  * cancellation, truncation, a scripted tool call and the session time limit. It runs no model.
  */
-export class RealtimeSimulator {
+export class RealtimeSimulator extends SimulatorServer<SimulatedSession> {
   private readonly behaviour: SimulatorBehaviour;
-  private readonly sessions = new Set<SimulatedSession>();
-  private readonly server = new LoopbackWsServer({ onConnection: (ws, req) => this.onConnection(ws, req) });
 
   constructor(opts: RealtimeSimulatorOptions = {}) {
+    super();
     this.behaviour = {
       reply: opts.reply ?? 'echo',
       sessionLimitMs: opts.sessionLimitMs ?? 60 * 60 * 1000,
@@ -49,41 +48,16 @@ export class RealtimeSimulator {
     };
   }
 
-  /** Starts listening; resolves with the base ws:// URL (clients append `?model=…`). */
-  start(opts: { port?: number; host?: string } = {}): Promise<string> {
-    return this.server.start(opts);
-  }
-
-  get url(): string | undefined {
-    return this.server.url;
-  }
-
-  /** Connections currently open. */
-  get connectionCount(): number {
-    return this.server.clients.size;
-  }
-
-  /** Drops every connection abruptly (no close frame), as a network failure would. */
-  dropAll(): void {
-    this.server.dropAll();
-  }
-
-  async close(): Promise<void> {
-    for (const session of this.sessions) session.dispose();
-    await this.server.close();
-  }
-
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+  /** Clients connect to the base URL and append `?model=…`. */
+  protected openSession(ws: WebSocket, req: IncomingMessage): SimulatedSession | undefined {
     // The beta interface is gone upstream: the server still upgrades, then refuses (as OpenAI does).
     if (String(req.headers['openai-beta'] ?? '').includes('realtime=v1')) {
       const message = 'The Realtime beta interface has been shut down; connect without the OpenAI-Beta header.';
       ws.send(JSON.stringify(errorEvent({ code: 'beta_api_shape_disabled', message })));
       ws.close(4000, 'beta_api_shape_disabled');
-      return;
+      return undefined;
     }
     const model = new URL(req.url ?? '/', 'ws://simulator').searchParams.get('model') ?? DEFAULT_MODEL;
-    const session = new SimulatedSession(ws, model, this.behaviour);
-    this.sessions.add(session);
-    ws.on('close', () => this.sessions.delete(session));
+    return new SimulatedSession(ws, model, this.behaviour);
   }
 }

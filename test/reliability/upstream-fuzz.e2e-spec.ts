@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { RecordReceiver } from '../../src/records/testing/record-receiver.js';
+import { seededRandom } from '../../src/audio/testing/signals.js';
 import { makeToolsDir, removeDir } from '../../src/tools/testing/tools-test-kit.js';
 import { sineFrame } from '../support/avr-client.js';
 import type { FakeConnection } from '../support/fake-realtime-server.js';
@@ -26,18 +27,8 @@ const API_KEY = 'sk-proj-UPFUZZ-SECRET-0123456789abcdef';
 const AMI_PASSWORD = 'amipass-UPFUZZ-SECRET-42';
 const MAX_SEND_BUFFER = 16384;
 
-/** mulberry32: the same sequence on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(SEED);
+/** The same sequence on every run. */
+const rand = seededRandom(SEED);
 const int = (n: number) => Math.floor(rand() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)];
 
@@ -380,27 +371,19 @@ describe('unbounded growth from the upstream', () => {
   it('a 2 MB audio delta is dropped and counted; a 20 MB one ends that upstream connection (1009), not the call', async () => {
     const { client, upstream } = await openWsCall(app, fake, 'huge-delta');
     const next = fake.connections.length;
-    upstream.sendRaw(
+    /** An audio delta whose base64 text is `mb` MiB long. */
+    const audioDelta = (mb: number) =>
       JSON.stringify({
         type: 'response.output_audio.delta',
         response_id: 'r',
         item_id: 'i',
         output_index: 0,
         content_index: 0,
-        delta: 'AAAA'.repeat(512 * 1024),
-      }),
-    );
+        delta: 'AAAA'.repeat(mb * 256 * 1024),
+      });
+    upstream.sendRaw(audioDelta(2));
     await waitUntil(() => findLine(app, /oversized audio delta/) !== undefined, 5000, 'the oversized-delta line');
-    upstream.sendRaw(
-      JSON.stringify({
-        type: 'response.output_audio.delta',
-        response_id: 'r',
-        item_id: 'i',
-        output_index: 0,
-        content_index: 0,
-        delta: 'AAAA'.repeat(5 * 1024 * 1024),
-      }),
-    );
+    upstream.sendRaw(audioDelta(20));
     const again = await fake.waitForConnection(next, 10_000);
     await again.waitFor('session.update');
     await again.sendResponse({ audioMs: 200, transcript: 'after the huge delta' });

@@ -1,6 +1,7 @@
 import { startApp, type RunningApp } from '../../src/app.factory.js';
 import type { Env } from '../../src/config/index.js';
 import { LogCapture } from '../../src/testing/log-capture.js';
+import { waitUntil } from './wait.js';
 
 export interface TestApp extends RunningApp {
   httpUrl: string;
@@ -25,4 +26,11 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
     logs: capture.lines,
     rawLogs: () => capture.raw(),
   };
+}
+
+/** The `call ended` log line of one call, once the app has written it. */
+export async function callEndedLog(app: TestApp, uuid: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+  const find = () => app.logs.find((l) => l.uuid === uuid && String(l.msg).startsWith('call ended'));
+  await waitUntil(() => find() !== undefined, timeoutMs, `the "call ended" log line of ${uuid}`);
+  return find()!;
 }

@@ -7,29 +7,9 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import {
-  encodeFromPcm16,
-  LoopbackWsServer,
-  newId,
-  sineWave,
-  type RealtimeAudioFormat,
-  type UpgradeDecision,
-} from '../../src/simulator/index.js';
+import { encodeFromPcm16, LoopbackWsServer, sineWave, type RealtimeAudioFormat, type UpgradeDecision } from '../../src/simulator/index.js';
 import { validateLiveClientEvent, type LiveSchemaProblem } from '../../src/simulator/live-schema.js';
-import {
-  liveAppended,
-  liveError,
-  liveFunctionCallEvents,
-  liveInputTranscript,
-  liveOutputAudio,
-  liveOutputTranscript,
-  liveResponseEvent,
-  liveSessionClosed,
-  liveSessionResource,
-  liveSessionStarted,
-  liveUsageUpdated,
-  type LiveSessionResource,
-} from '../../src/simulator/live-server-events.js';
+import * as liveEvent from '../../src/simulator/live-server-events.js';
 import type { SessionClosedEvent, SessionConfig } from '../../src/live/live-events.js';
 import { EventLog, TEST_TONE_HZ, type FakeMode } from './fake-realtime-server.js';
 
@@ -57,7 +37,7 @@ export class FakeLiveConnection {
   /** Client events that came before session.started (other than session.start itself). */
   readonly beforeStart: any[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
-  session: LiveSessionResource | undefined;
+  session: liveEvent.LiveSessionResource | undefined;
   config: SessionConfig | undefined;
   private readonly log = new EventLog();
   private tonePhase = 0;
@@ -107,8 +87,8 @@ export class FakeLiveConnection {
   start(expiresInSec = 7200): void {
     const start = this.log.find('session.start');
     this.config = start.session;
-    this.session = liveSessionResource(start.session, Math.floor(Date.now() / 1000) + expiresInSec);
-    this.send(liveSessionStarted(this.session, start.event_id));
+    this.session = liveEvent.sessionResource(start.session, Math.floor(Date.now() / 1000) + expiresInSec);
+    this.send(liveEvent.sessionStarted(this.session, start.event_id));
   }
 
   get format(): RealtimeAudioFormat {
@@ -131,7 +111,7 @@ export class FakeLiveConnection {
       const chunk = encodeFromPcm16(sineWave(rate, count, TEST_TONE_HZ, 0.5, this.tonePhase), this.format);
       this.tonePhase += count;
       sent.push(chunk);
-      this.send(liveOutputAudio(chunk));
+      this.send(liveEvent.outputAudio(chunk));
     }
     return Buffer.concat(sent);
   }
@@ -143,36 +123,26 @@ export class FakeLiveConnection {
     for (let at = 0; at < ms; at += chunkMs) {
       if (at > 0 && opts.paceMs) await delay(opts.paceMs);
       const count = Math.round((rate * Math.min(chunkMs, ms - at)) / 1000);
-      this.send(liveOutputAudio(encodeFromPcm16(new Int16Array(count), this.format)));
+      this.send(liveEvent.outputAudio(encodeFromPcm16(new Int16Array(count), this.format)));
     }
   }
 
   inputTranscript(delta: string, startMs: number, endMs: number): void {
-    this.send(liveInputTranscript(delta, startMs, endMs));
+    this.send(liveEvent.inputTranscript(delta, startMs, endMs));
   }
 
   outputTranscript(delta: string, startMs: number, endMs: number): void {
-    this.send(liveOutputTranscript(delta, startMs, endMs));
+    this.send(liveEvent.outputTranscript(delta, startMs, endMs));
   }
 
   /** A delegated backend function call: delegation.created, response.created, output_item.done (completed). */
   toolCall(name: string, args: object | string): { callId: string; delegationId: string; responseId: string } {
-    const delegationId = newId('item_delegation');
-    const responseId = newId('resp');
-    const callId = newId('call');
-    this.send({
-      type: 'session.delegation.created',
-      event_id: newId('event'),
-      offset_ms: 0,
-      delegation: { id: delegationId, type: 'delegation', target: 'responses', response_id: responseId },
-    });
-    for (const ev of liveFunctionCallEvents(delegationId, responseId, {
-      callId,
+    const { events, ...ids } = liveEvent.delegatedFunctionCall(0, {
       name,
       arguments: typeof args === 'string' ? args : JSON.stringify(args),
-    }))
-      this.send(ev);
-    return { callId, delegationId, responseId };
+    });
+    for (const ev of events) this.send(ev);
+    return ids;
   }
 
   /** The nested response.completed of a delegation, with backend token usage. */
@@ -181,26 +151,21 @@ export class FakeLiveConnection {
     responseId: string,
     usage = { input_tokens: 120, output_tokens: 30, total_tokens: 150, input_tokens_details: { cached_tokens: 20 } },
   ): void {
-    this.send(
-      liveResponseEvent(delegationId, {
-        type: 'response.completed',
-        response: { id: responseId, object: 'response', status: 'completed', output: [], usage },
-      }),
-    );
+    this.send(liveEvent.responseCompleted(delegationId, responseId, usage));
   }
 
   usage(seconds: number): void {
     this.usageSeconds = seconds;
-    this.send(liveUsageUpdated(seconds, 0.1));
+    this.send(liveEvent.usageUpdated(seconds, 0.1));
   }
 
   error(code: string, message: string, param?: string): void {
-    this.send(liveError({ code, message, param }));
+    this.send(liveEvent.error({ code, message, param }));
   }
 
   /** session.closed with `reason` and final usage, then the server closes the socket. */
   closeSession(reason: SessionClosedEvent['reason'], seconds: number, clientEventId?: string | null): void {
-    if (this.session) this.send(liveSessionClosed(this.session, reason, seconds, clientEventId));
+    if (this.session) this.send(liveEvent.sessionClosed(this.session, reason, seconds, clientEventId));
     this.ws.close(1000, reason);
   }
 
@@ -220,37 +185,37 @@ export class FakeLiveConnection {
       ev = JSON.parse(text);
     } catch {
       this.invalid.push({ event: text, problems: [{ code: 'invalid_value', param: '', message: 'not valid JSON' }] });
-      this.send(liveError({ code: 'invalid_json', message: 'The message is not valid JSON.' }));
+      this.send(liveEvent.error({ code: 'invalid_json', message: 'The message is not valid JSON.' }));
       return;
     }
     const problems = validateLiveClientEvent(ev);
     const clientEventId = typeof ev?.event_id === 'string' ? ev.event_id : undefined;
     if (problems.length > 0) {
       this.invalid.push({ event: ev, problems });
-      this.send(liveError({ code: problems[0].code, message: problems[0].message, param: problems[0].param, clientEventId }));
+      this.send(liveEvent.error({ code: problems[0].code, message: problems[0].message, param: problems[0].param, clientEventId }));
       this.log.push(ev);
       return;
     }
     if (!this.started && ev.type !== 'session.start') {
       this.beforeStart.push(ev);
       this.send(
-        liveError({ code: NOT_STARTED_CODE, message: 'Wait for session.started before sending audio or commands.', clientEventId }),
+        liveEvent.error({ code: NOT_STARTED_CODE, message: 'Wait for session.started before sending audio or commands.', clientEventId }),
       );
       this.log.push(ev);
       return;
     }
     if (ev.type === 'session.start') {
-      if (this.started) this.send(liveError({ code: 'invalid_value', message: 'The session has already started.', clientEventId }));
-      else if (this.opts.refuseStart) this.send(liveError({ ...this.opts.refuseStart, clientEventId }));
+      if (this.started) this.send(liveEvent.error({ code: 'invalid_value', message: 'The session has already started.', clientEventId }));
+      else if (this.opts.refuseStart) this.send(liveEvent.error({ ...this.opts.refuseStart, clientEventId }));
       else if (this.opts.autoStart) {
         this.log.push(ev);
         this.start();
         return;
       }
     }
-    if (ev.type === 'session.instructions.append') this.send(liveAppended('session.instructions.appended', 0, clientEventId));
-    if (ev.type === 'session.thinking.append') this.send(liveAppended('session.thinking.appended', 0, clientEventId));
-    if (ev.type === 'session.commentary.append') this.send(liveAppended('session.commentary.appended', 0, clientEventId));
+    if (ev.type === 'session.instructions.append') this.send(liveEvent.appended('session.instructions.appended', 0, clientEventId));
+    if (ev.type === 'session.thinking.append') this.send(liveEvent.appended('session.thinking.appended', 0, clientEventId));
+    if (ev.type === 'session.commentary.append') this.send(liveEvent.appended('session.commentary.appended', 0, clientEventId));
     if (ev.type === 'session.close') {
       this.log.push(ev);
       this.closeSession('close_requested', this.usageSeconds + 1, clientEventId);

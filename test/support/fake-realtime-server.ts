@@ -474,6 +474,12 @@ export class FakeConnection {
     this.send(errorEvent({ code, message, type, eventId }));
   }
 
+  /** The live server's answer to a field it does not know: `error` unknown_parameter naming it, answering `answering`. */
+  unknownParameter(param: string, answering: { event_id?: unknown }): void {
+    const eventId = typeof answering.event_id === 'string' ? answering.event_id : null;
+    this.send(errorEvent({ code: 'unknown_parameter', message: `Unknown parameter: '${param}'.`, param, eventId }));
+  }
+
   /** The 60-minute limit: error session_expired, then the server closes. */
   expire(closeCode = 1000): void {
     this.error('session_expired', 'Your session hit the maximum duration of 60 minutes.');

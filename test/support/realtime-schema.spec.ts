@@ -1,25 +1,9 @@
+import { GA_SESSION } from './ga-session.js';
 import { validateClientEvent, validateServerEvent } from './realtime-schema.js';
-
-const gaSession = {
-  type: 'realtime',
-  instructions: 'Be brief.',
-  output_modalities: ['audio'],
-  audio: {
-    input: {
-      format: { type: 'audio/pcm', rate: 24000 },
-      transcription: { model: 'gpt-4o-mini-transcribe', language: 'en' },
-      turn_detection: { type: 'server_vad', threshold: 0.5, silence_duration_ms: 500, create_response: true, interrupt_response: true },
-    },
-    output: { format: { type: 'audio/pcmu' }, voice: 'marin' },
-  },
-  tools: [{ type: 'function', name: 'avr_hangup', description: 'End the call', parameters: { type: 'object', properties: {} } }],
-  tracing: null,
-  max_output_tokens: 'inf',
-};
 
 describe('validateClientEvent', () => {
   it.each([
-    ['session.update', { type: 'session.update', session: gaSession }],
+    ['session.update', { type: 'session.update', session: GA_SESSION }],
     ['input_audio_buffer.append', { type: 'input_audio_buffer.append', audio: 'AAAA' }],
     ['conversation.item.create', { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'c1', output: '{}' } }],
     ['conversation.item.truncate', { type: 'conversation.item.truncate', item_id: 'i1', content_index: 0, audio_end_ms: 120 }],
@@ -30,24 +14,24 @@ describe('validateClientEvent', () => {
   });
 
   it('rejects session.temperature: the live GA server refuses the whole update over it', () => {
-    expect(validateClientEvent({ type: 'session.update', session: { ...gaSession, temperature: 0.8 } })).toEqual([
+    expect(validateClientEvent({ type: 'session.update', session: { ...GA_SESSION, temperature: 0.8 } })).toEqual([
       `the live server refuses the whole update: unknown_parameter "Unknown parameter: 'session.temperature'."`,
     ]);
   });
 
   it('rejects what the live server refuses deeper in the session: PCM without rate, a beta format name', () => {
-    const pcmNoRate = { ...gaSession, audio: { ...gaSession.audio, input: { format: { type: 'audio/pcm' } } } };
+    const pcmNoRate = { ...GA_SESSION, audio: { ...GA_SESSION.audio, input: { format: { type: 'audio/pcm' } } } };
     expect(validateClientEvent({ type: 'session.update', session: pcmNoRate })).toEqual([
       `the live server refuses the whole update: missing_required_parameter "Missing required parameter: 'session.audio.input.format.rate'."`,
     ]);
-    const betaFormat = { ...gaSession, audio: { output: { format: { type: 'pcm16' } } } };
+    const betaFormat = { ...GA_SESSION, audio: { output: { format: { type: 'pcm16' } } } };
     expect(validateClientEvent({ type: 'session.update', session: betaFormat }).join('\n')).toContain(
       `invalid_value "Invalid value: 'pcm16'. Supported values are: 'audio/pcm', 'audio/pcmu', and 'audio/pcma'."`,
     );
   });
 
   it('rejects session.model: the model is chosen by ?model=', () => {
-    expect(validateClientEvent({ type: 'session.update', session: { ...gaSession, model: 'gpt-realtime-2.1' } }).join('\n')).toContain(
+    expect(validateClientEvent({ type: 'session.update', session: { ...GA_SESSION, model: 'gpt-realtime-2.1' } }).join('\n')).toContain(
       'session.model is sent',
     );
   });
@@ -59,12 +43,12 @@ describe('validateClientEvent', () => {
     ['voice', { voice: 'alloy' }],
     ['max_response_output_tokens', { max_response_output_tokens: 'inf' }],
   ])('rejects the beta-only session field %s', (field, extra) => {
-    const problems = validateClientEvent({ type: 'session.update', session: { ...gaSession, ...extra } });
+    const problems = validateClientEvent({ type: 'session.update', session: { ...GA_SESSION, ...extra } });
     expect(problems.join('\n')).toContain(`session.${field} is a beta-only field`);
   });
 
   it('rejects a session.update without session.type', () => {
-    const { type: _type, ...untyped } = gaSession;
+    const { type: _type, ...untyped } = GA_SESSION;
     expect(validateClientEvent({ type: 'session.update', session: untyped }).join('\n')).toContain('session.type is missing');
   });
 

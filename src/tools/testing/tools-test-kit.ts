@@ -98,4 +98,6 @@ export async function startFakeAmi(answer: (path: string) => AmiAnswer) {
   };
 }
 
+export type FakeAmi = Awaited<ReturnType<typeof startFakeAmi>>;
+
 export { closedPort } from '../../../scripts/ports.js';
