@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { DestinationStream, Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { CallRegistry } from './call/call-registry.js';
+import { GuardsService } from './guards/index.js';
 import { CallRecordsService } from './records/index.js';
 import { configuredSecrets, loadConfig, type AppConfig, type Env } from './config/index.js';
 import { createRootLogger, NestLoggerAdapter, safeUrl } from './logging/index.js';
@@ -89,7 +90,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const registry = app.get(CallRegistry);
     logger.info({ activeCalls: registry.size, graceMs: config.server.shutdownGraceMs }, 'draining: refusing new calls');
     const started = Date.now();
-    const result = await registry.drain(config.server.shutdownGraceMs);
+    const result = await registry.drain(config.server.shutdownGraceMs, app.get(GuardsService).windDownMs);
     // Calls cut at the end of the grace have just been sent their close; let it reach them.
     if (result.terminated > 0) await new Promise((r) => setTimeout(r, 250));
     // Records of the calls that just ended are delivered (or logged whole) before the exit.

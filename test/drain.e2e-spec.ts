@@ -1,3 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeWav } from '../src/audio/wav/wav.js';
+import { startFakeAmi } from '../src/tools/testing/tools-test-kit.js';
 import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient } from './support/avr-client.js';
 import { ServiceProcess } from '../scripts/service-process.js';
@@ -59,6 +64,52 @@ describe('graceful drain on SIGTERM', () => {
       expect(await service.exited).toBe(0);
     } finally {
       service.kill();
+    }
+  });
+
+  it('with a failure action, a call still live near the end of the grace hears the announcement and is hung up through AMI, within the grace', async () => {
+    const ami = await startFakeAmi(() => ({ status: 200, body: '{"message":"ok"}' }));
+    const announcement = join(mkdtempSync(join(tmpdir(), 'avr-drain-')), 'sorry.wav');
+    // 0.5 s at 8 kHz: 25 frames of 20 ms.
+    writeFileSync(
+      announcement,
+      writeWav(
+        Int16Array.from({ length: 4000 }, (_, i) => Math.round(6000 * Math.sin(i / 3))),
+        8000,
+      ),
+    );
+    const service = await ServiceProcess.start({
+      OPENAI_REALTIME_URL: fake.url,
+      OPENAI_API_KEY: 'sk-drain',
+      AMI_URL: ami.url,
+      AMI_TIMEOUT_MS: '1000',
+      FAILURE_ANNOUNCEMENT: announcement,
+      // Wind-down: 500 ms of announcement + 1000 ms AMI timeout + 500 ms margin = 2 s before the grace ends.
+      SHUTDOWN_GRACE_MS: '4000',
+    });
+    try {
+      const live = await AvrWsClient.connect(service.wsUrl);
+      live.init('drain-announced');
+      const upstream = await fake.waitForConnection(fake.connections.length);
+      await upstream.waitFor('session.update');
+      const sigtermAt = Date.now();
+      service.child.kill('SIGTERM');
+      await waitUntil(() => ami.requests.length > 0, 6000, 'the AMI hangup');
+      const handedOverMs = Date.now() - sigtermAt;
+      // The call had its grace up to the wind-down, and was handed over before the grace ran out.
+      expect(handedOverMs).toBeGreaterThanOrEqual(1900);
+      expect(handedOverMs).toBeLessThan(4000);
+      expect(ami.requests).toEqual([expect.objectContaining({ path: '/hangup', body: { uuid: 'drain-announced' } })]);
+      const closed = await live.closed;
+      expect(live.agentAudio().frameSizes).toEqual(Array(25).fill(320));
+      expect(live.count('error')).toBe(0);
+      expect(closed.code).not.toBe(1011);
+      expect(await service.exited).toBe(0);
+      const ended = service.logs().find((l) => l.uuid === 'drain-announced' && String(l.msg).startsWith('call ended'));
+      expect(ended).toMatchObject({ outcome: 'drained', handling: 'announced_hangup' });
+    } finally {
+      service.kill();
+      await ami.close();
     }
   });
 });

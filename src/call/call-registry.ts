@@ -9,6 +9,8 @@ export type { Transport };
 export interface LiveCall {
   readonly uuid: string;
   readonly transport: Transport;
+  /** The grace is about to run out: hand the call over (announcement, AMI action) where configured. */
+  windDown(reason: string): void;
   /** Ends the call cleanly, telling the caller why. */
   terminate(reason: string): void;
 }
@@ -133,23 +135,38 @@ export class CallRegistry implements BeforeApplicationShutdown {
     for (const c of [...this.calls]) c.terminate('service stopped');
   }
 
-  /** Stops admitting calls. Resolves when every live call has ended, or terminates them after graceMs. */
-  async drain(graceMs: number): Promise<{ terminated: number }> {
+  /**
+   * Stops admitting calls. Resolves when every live call has ended, or terminates them after
+   * graceMs. `windDownMs` before that, the calls still live are asked to wind down (handed over
+   * with an announcement where a failure action is configured), so that is done within the grace.
+   */
+  async drain(graceMs: number, windDownMs = 0): Promise<{ terminated: number }> {
     this.draining = true;
     // A connection that never sent init has no call to finish: it is closed now, or it would
     // hold the server open past the grace (upgraded sockets are beyond the HTTP server's reach).
     this.closePending('service is shutting down');
-    if (this.calls.size === 0) return { terminated: 0 };
+    const reason = 'service is shutting down';
+    const windDownAt = Math.max(0, graceMs - windDownMs);
+    if (await this.idleWithin(windDownAt)) return { terminated: 0 };
+    if (windDownMs > 0) {
+      for (const c of [...this.calls]) c.windDown(reason);
+      if (await this.idleWithin(graceMs - windDownAt)) return { terminated: 0 };
+    }
+    const left = [...this.calls];
+    for (const c of left) c.terminate(reason);
+    return { terminated: left.length };
+  }
+
+  /** Whether every call has ended within ms (at once when there is none). */
+  private async idleWithin(ms: number): Promise<boolean> {
+    if (this.calls.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
     const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs);
+      timer = setTimeout(() => resolve(false), ms);
     });
     const ended = await Promise.race([idle, timeout]);
     clearTimeout(timer);
-    if (ended) return { terminated: 0 };
-    const left = [...this.calls];
-    for (const c of left) c.terminate('service is shutting down');
-    return { terminated: left.length };
+    return ended;
   }
 }

@@ -179,6 +179,16 @@ export class CallSession implements LiveCall {
       .catch((err: unknown) => this.log.error({ err }, 'ending the call after its audio failed'));
   }
 
+  /**
+   * The drain's grace is about to run out: with a failure action the caller hears the announcement
+   * and is hung up or transferred, as for an upstream failure; otherwise terminate() ends the call.
+   */
+  windDown(reason: string): void {
+    if (this.ended || this.guards.isEnding || !this.guards.handlesFailures) return;
+    this.log.info('the service is stopping and the drain grace is running out: handing the call over');
+    this.handOver('drained', reason);
+  }
+
   /** Drain grace ran out. */
   terminate(reason: string): void {
     this.end({ outcome: 'drained', reason, clientMessage: reason });
@@ -304,10 +314,15 @@ export class CallSession implements LiveCall {
   private failUpstream(reason: string, clientMessage: string): void {
     if (this.ended || this.guards.isEnding) return;
     if (!this.guards.handlesFailures) return this.end({ outcome: 'upstream_failed', reason, clientMessage });
+    this.handOver('upstream_failed', reason);
+  }
+
+  /** The model's part of the call is over: the guards play the announcement and act through AMI. */
+  private handOver(outcome: 'upstream_failed' | 'drained', reason: string): void {
     this.caller.detach();
     this.link.close();
     this.agent.interrupt();
-    this.guards.upstreamFailed(reason);
+    this.guards.handOver(outcome, reason);
   }
 
   // --- turns, barge-in, agent audio ---------------------------------------------------------------

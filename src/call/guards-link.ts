@@ -43,13 +43,14 @@ export class GuardsLink {
     return this.guards.isEnding;
   }
 
-  /** Whether an upstream failure is the guards' to handle (announcement and AMI action). */
+  /** Whether an upstream failure or a drain's end is the guards' to handle (announcement and AMI action). */
   get handlesFailures(): boolean {
     return this.guards.handlesFailures;
   }
 
-  upstreamFailed(reason: string): void {
-    void this.guards.upstreamFailed(reason);
+  /** The announcement, then the AMI action; the guards end the call (see CallGuards.handOver). */
+  handOver(outcome: 'upstream_failed' | 'drained', reason: string): void {
+    void this.guards.handOver(outcome, reason);
   }
 
   callerActive(): void {

@@ -26,7 +26,7 @@ export function readGuardsConfig(r: EnvReader, env: Env): GuardsConfig {
   const actionText = r.string(
     'FAILURE_ACTION',
     'hangup',
-    'When the upstream fails beyond healing: play the announcement, then this AMI action (needs AMI_URL set)',
+    'When the upstream fails beyond healing, or a drain ends with calls live: play the announcement, then this AMI action (needs AMI_URL set)',
   );
   const parsed = parseFailureAction(actionText);
   if (!parsed.ok) r.problem(`FAILURE_ACTION=${actionText.slice(0, 80)}: ${parsed.error}`);

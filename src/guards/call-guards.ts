@@ -3,7 +3,7 @@ import { postToAmi, type AmiTarget } from '../tools/ami-client.js';
 import type { GuardsConfig } from '../config/guards-config.js';
 import { IdleAndDurationGuard, type IdleAndDurationSettings } from './idle-and-duration.js';
 
-export type GuardOutcome = 'no_input' | 'max_duration' | 'upstream_failed';
+export type GuardOutcome = 'no_input' | 'max_duration' | 'upstream_failed' | 'drained';
 /** What the service did for the caller when the upstream failed (in records and logs). */
 export type FailureHandling = 'announced_hangup' | 'announced_transfer';
 
@@ -106,10 +106,12 @@ export class CallGuards {
   }
 
   /**
-   * The upstream cannot be had: the announcement plays, then the AMI action is taken; the client
-   * connection stays open with no `error` message until then (AVR core stops all audio on one).
+   * The upstream cannot be had (`upstream_failed`), or the service is stopping and the call's time
+   * is up (`drained`): the announcement plays, then the AMI action is taken; the client connection
+   * stays open with no `error` message until then (AVR core stops all audio on one, and does not
+   * hang up when the service closes: without this the caller would be left in silence).
    */
-  async upstreamFailed(reason: string): Promise<void> {
+  async handOver(outcome: 'upstream_failed' | 'drained', reason: string): Promise<void> {
     if (this.ending) return;
     this.ending = true;
     this.clock.stop();
@@ -120,7 +122,7 @@ export class CallGuards {
     const handling: FailureHandling = action.type === 'hangup' ? 'announced_hangup' : 'announced_transfer';
     if (action.type === 'hangup') await this.amiAction('hangup', { uuid: this.call.uuid });
     else await this.amiAction('transfer', { uuid: this.call.uuid, exten: action.exten, context: action.context ?? 'demo', priority: 1 });
-    this.call.finish('upstream_failed', reason, handling);
+    this.call.finish(outcome, reason, handling);
   }
 
   private async closeAndHangUp(outcome: GuardOutcome, reason: string, goodbye?: string): Promise<void> {

@@ -8,6 +8,9 @@ import { defaultWaitSound, loadWavFrames } from './guard-audio.js';
 import { ToolWaitSound } from './tool-wait-sound.js';
 import { errorText } from '../common/error-text.js';
 
+/** Beyond the announcement and the AMI request: the call's end reaching the client. */
+const WIND_DOWN_MARGIN_MS = 500;
+
 const BUNDLED_ANNOUNCEMENT = fileURLToPath(new URL('../../assets/failure-announcement.wav', import.meta.url));
 
 /**
@@ -34,6 +37,16 @@ export class GuardsService {
         'upstream failures are announced, then acted on through AMI',
       );
     }
+  }
+
+  /**
+   * How long before the end of a drain the calls still live are handed over (announcement, then
+   * the AMI action), so that it is done when SHUTDOWN_GRACE_MS runs out; 0 without a failure action.
+   */
+  get windDownMs(): number {
+    const { guards, tools } = this.config;
+    if (guards.failureAction.type === 'none') return 0;
+    return this.announcement.length * 20 + tools.amiTimeoutMs + WIND_DOWN_MARGIN_MS;
   }
 
   forCall(call: GuardedCall, signal: AbortSignal): CallGuards {
