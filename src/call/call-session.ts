@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { UpstreamEvent, UpstreamListener } from '../realtime/upstream-session.js';
 import { addUsage, emptyUsage, type CallRecordInput } from '../records/call-record-input.js';
 import { AgentAudioPath } from './agent-audio.js';
-import { cutAgentShort } from './barge-in.js';
+import { AgentSpeech } from './agent-speech.js';
 import type { CallDeps, CallInfo } from './call-deps.js';
 import type { LiveCall, Transport } from './call-registry.js';
 import { CallSetup } from './call-setup.js';
@@ -12,12 +12,10 @@ import type { SwitchCause } from './continuity.js';
 import { Conversation } from './conversation.js';
 import { GuardsLink } from './guards-link.js';
 import { Keypresses } from './keypresses.js';
-import { ResponseTurns, type ResponseRequest } from './response-turns.js';
 import { ToolCalls } from './tool-calls.js';
 import { TurnLatency } from './turn-latency.js';
 import { UpstreamFaults } from './upstream-faults.js';
 import { UpstreamLink } from './upstream-link.js';
-import { sleep } from './waits.js';
 
 /** How a call that the caller's side left is told, by what happened before. */
 const LEFT_REASONS = {
@@ -27,10 +25,11 @@ const LEFT_REASONS = {
 } as const;
 
 /**
- * One phone call, whatever the transport and whatever the upstream: lifecycle, the audio paths
- * both ways, barge-in and the one `end()`. The setup (profile, instructions), the upstream link,
- * the response turns, the tool calls, the keypresses, the guards' link and the conversation each
- * own their state; those that must act on the call report back through listeners.
+ * One phone call, whatever the transport and whatever the upstream: lifecycle, the caller's audio,
+ * the upstream's events routed to the parts they concern, and the one `end()`. The setup (profile,
+ * instructions), the upstream link, the agent's speech (response turns, agent audio, barge-in cut),
+ * the tool calls, the keypresses, the guards' link and the conversation each own their state; those
+ * that must act on the call report back through listeners.
  */
 export class CallSession implements LiveCall {
   readonly uuid: string;
@@ -44,9 +43,8 @@ export class CallSession implements LiveCall {
   private readonly abort = new AbortController();
   private readonly setup: CallSetup;
   private readonly caller: CallerAudioPath;
-  private readonly agent: AgentAudioPath;
+  private readonly agent: AgentSpeech;
   private readonly link: UpstreamLink;
-  private readonly turns: ResponseTurns;
   private readonly toolCalls: ToolCalls;
   private readonly keypresses: Keypresses;
   private readonly faults: UpstreamFaults;
@@ -54,8 +52,6 @@ export class CallSession implements LiveCall {
   private readonly latency: TurnLatency;
   private ended: CallEnd | undefined;
   private callerSpeaking = false;
-  /** What the agent was doing when the session went away, for the session that replaces it. */
-  private interruptedTurn: { wasSpeaking: boolean; queued: ResponseRequest | undefined } | undefined;
   /** Set when avr_hangup or avr_transfer succeeded: how the call is recorded when it then ends. */
   private controlOutcome: 'hangup_tool' | 'transferred' | undefined;
   private readonly countFrameIn: { inc(): void };
@@ -78,7 +74,7 @@ export class CallSession implements LiveCall {
     this.countFrameOut = deps.metrics.frames.labels('out', transport);
     this.latency = new TurnLatency(deps.metrics);
     this.caller = CallerAudioPath.forCall(deps.config, deps.audio, log);
-    this.agent = AgentAudioPath.forCall(deps.config, deps.audio, {
+    const agentAudio = AgentAudioPath.forCall(deps.config, deps.audio, {
       frame: (f) => this.sendFrame(f),
       itemStarted: (itemId) => conversation.itemStarted(itemId),
     });
@@ -89,46 +85,40 @@ export class CallSession implements LiveCall {
       down: () => this.onUpstreamDown(),
       ready: (cause, gapMs) => this.onUpstreamReady(cause, gapMs),
       failed: (reason, clientMessage) => this.failUpstream(reason, clientMessage),
-      canRotate: () => !this.turns.busy && !this.callerSpeaking,
+      canRotate: () => !this.agent.busy && !this.callerSpeaking,
     });
-    this.turns = new ResponseTurns({
-      ask: (request) => {
-        const session = this.link.session;
-        session?.respond(request.instructions);
-        return session !== undefined;
-      },
-    });
+    this.agent = new AgentSpeech(this.link, agentAudio, conversation, log, signal);
     this.faults = new UpstreamFaults(log, deps.metrics, {
       fatal: (reason) => this.failUpstream(reason, reason),
-      reAsk: () => this.respond(),
+      reAsk: () => this.agent.respond(),
       sessionOver: () => this.link.replaceSafely('expired'),
     });
     this.toolCalls = new ToolCalls(
       { ...deps, uuid, metadata, log, conversation, allowedTools: () => this.setup.allowedTools() },
       {
         output: (callId, output) => this.link.session?.toolResult(callId, output),
-        respond: () => this.respond(),
+        respond: () => this.agent.respond(),
         control: (control) => (this.controlOutcome = control === 'hangup' ? 'hangup_tool' : 'transferred'),
-        agentQuiet: (maxMs) => this.waitForAgentQuiet(maxMs),
+        agentQuiet: (maxMs) => this.agent.quiet(maxMs),
         working: (busy) => this.guards.toolWorking(busy),
       },
       signal,
     );
     this.keypresses = new Keypresses(conversation, (text) => {
       this.link.session!.addUserText(text);
-      this.respond();
+      this.agent.respond();
     });
     this.guards = new GuardsLink(
       deps.guards,
       {
         uuid,
         log,
-        say: (instruction) => this.respond(this.setup.withInstruction(instruction)),
+        say: (instruction) => this.agent.respond(this.setup.withInstruction(instruction)),
         instruct: (text) => this.link.session?.addInstruction(text),
-        agentQuiet: (maxMs) => this.waitForAgentQuiet(maxMs),
+        agentQuiet: (maxMs) => this.agent.quiet(maxMs),
         play: (frames) => this.playFrames(frames),
         finish: (outcome, reason, handling) => this.end({ outcome, reason, ...(handling ? { handling } : {}) }),
-        agentAudible: () => this.turns.busy || this.agent.playoutRemainingMs() > 0,
+        agentAudible: () => this.agent.audible,
         playoutRemainingMs: () => this.agent.playoutRemainingMs(),
       },
       signal,
@@ -173,8 +163,8 @@ export class CallSession implements LiveCall {
    */
   finishAfterAgent(graceMs: number): void {
     this.caller.detach();
-    void this.turns
-      .whenIdle(graceMs, this.abort.signal)
+    void this.agent
+      .whenIdle(graceMs)
       .then(() => this.end({ outcome: 'caller_hung_up', reason: 'caller audio ended' }))
       .catch((err: unknown) => this.log.error({ err }, 'ending the call after its audio failed'));
   }
@@ -249,36 +239,26 @@ export class CallSession implements LiveCall {
     const greeting = cause === undefined ? this.setup.greeting() : undefined;
     if (greeting) {
       if (!this.deps.config.guards.greetingInterruptible) this.guards.protectGreeting();
-      this.respond(greeting);
+      this.agent.respond(greeting);
     }
-    // A response asked for before or during the switch follows the agent's continuation, if any.
-    const interrupted = this.interruptedTurn;
-    this.interruptedTurn = undefined;
-    if (interrupted?.wasSpeaking) this.respond(this.setup.continuation());
-    if (interrupted?.queued) this.respond(interrupted.queued);
-    // And one asked for while no session could take it (a tool's result during the switch).
-    this.turns.flush();
+    this.agent.sessionReady(() => this.setup.continuation());
   }
 
   private onUpstreamDown(): void {
     this.caller.detach();
     this.guards.upstreamDown();
-    this.interruptedTurn = this.turns.reset();
-    if (this.interruptedTurn.wasSpeaking) this.agent.finish();
+    this.agent.sessionDown();
   }
 
   private onUpstreamEvent(ev: UpstreamEvent): void {
     if (this.ended) return;
     switch (ev.type) {
       case 'agent_audio':
-        if (!this.turns.isDropped(ev.responseId)) this.agent.delta(ev.itemId, ev.audio);
-        return;
       case 'agent_audio_done':
-        if (!this.turns.isDropped(ev.responseId)) this.agent.finish();
-        return;
+        return this.agent.audioEvent(ev);
       case 'response_started':
         this.guards.responseStarted(ev.responseId);
-        return this.turns.started(ev.responseId);
+        return this.agent.responseStarted(ev.responseId);
       case 'response_done':
         return this.onResponseDone(ev);
       case 'caller_speech_started':
@@ -301,7 +281,7 @@ export class CallSession implements LiveCall {
   private onResponseDone(ev: Extract<UpstreamEvent, { type: 'response_done' }>): void {
     if (ev.usage) addUsage(this.usage, ev.usage, true);
     this.guards.responseDone(ev.responseId);
-    this.turns.done(ev.responseId);
+    this.agent.responseDone(ev.responseId);
     this.faults.responseDone(ev);
     if (!this.ended) this.toolCalls.responseDone(ev.responseId);
   }
@@ -321,19 +301,11 @@ export class CallSession implements LiveCall {
   private handOver(outcome: 'upstream_failed' | 'drained', reason: string): void {
     this.caller.detach();
     this.link.close();
-    this.agent.interrupt();
+    this.agent.silence();
     this.guards.handOver(outcome, reason);
   }
 
   // --- turns, barge-in, agent audio ---------------------------------------------------------------
-
-  /** Asks for a response where the upstream takes explicit requests (it decides by itself elsewhere). */
-  private respond(request: ResponseRequest = {}): void {
-    const session = this.link.session;
-    // Not tracked as a turn where the upstream decides when to talk (GPT-Live): it still gets the request (a greeting, a tool batch's continuation).
-    if (session?.capabilities.explicitResponses === false) return session.respond(request.instructions);
-    this.turns.request(request);
-  }
 
   private onCallerSpeechStarted(itemId: string | undefined): void {
     if (this.guards.protectsGreeting) {
@@ -343,16 +315,8 @@ export class CallSession implements LiveCall {
     this.guards.callerActive();
     this.callerSpeaking = true;
     if (itemId) this.conversation.itemStarted(itemId);
-    const { agent, turns, conversation, log } = this;
-    if (cutAgentShort({ agent, turns, conversation, log }, this.link.session)) this.sink.interruption();
+    if (this.agent.cutShort()) this.sink.interruption();
     this.latency.cancel();
-  }
-
-  /** Waits for the response in progress to end and its audio to have played out at the caller's end. */
-  private async waitForAgentQuiet(maxMs: number): Promise<void> {
-    const deadline = Date.now() + maxMs;
-    await this.turns.whenIdle(maxMs, this.abort.signal);
-    await sleep(Math.min(this.agent.playoutRemainingMs(), deadline - Date.now()), this.abort.signal);
   }
 
   /** Audio the service plays itself (announcement, wait sound), straight to the client. */
