@@ -42,7 +42,9 @@ export class CallerTurnEnds {
   agentTurnStarted(openedAt: number): void {
     this.settle();
     this.agentOpenedAt = openedAt;
-    this.answering = { callerEndAt: this.unanswered, measurable: true };
+    // Caller speech mapped past the agent's start is skipped too (see fragment()).
+    const callerEndAt = this.unanswered;
+    this.answering = { callerEndAt, measurable: callerEndAt === undefined || callerEndAt <= openedAt };
     this.unanswered = undefined;
   }
 

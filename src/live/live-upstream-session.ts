@@ -157,7 +157,7 @@ export class LiveUpstreamSession implements UpstreamSession {
         started: (turnId) => {
           this.agentSpoke = true;
           this.agentTurnOpen = turnId;
-          // Before the turn's first audio: an end known by now is measured against it.
+          // The caller speech before this turn is what it answers (reported once settled).
           this.callerEnds.agentTurnStarted(this.agentTurns.openedAt);
           this.emit({ type: 'response_started', responseId: turnId });
         },
