@@ -253,10 +253,10 @@ describe('GPT-Live calls', () => {
     client.close();
     const { latency } = await recordOf('live-latency');
     expect(latency.perTurnMs).toHaveLength(2);
-    // What the fake did, to within the loopback's delivery (session.started's and the audio's).
+    // What the fake did, to within the delivery of session.started and of the audio (one loaded event loop runs both ends).
     const [first, second] = latency.perTurnMs as number[];
-    expect(Math.abs(first - (answer1 - end1))).toBeLessThanOrEqual(80);
-    expect(Math.abs(second - 500)).toBeLessThanOrEqual(80);
+    expect(Math.abs(first - (answer1 - end1))).toBeLessThanOrEqual(150);
+    expect(Math.abs(second - 500)).toBeLessThanOrEqual(150);
     expect(latency.medianMs).toBeGreaterThan(400);
   });
 
@@ -278,7 +278,7 @@ describe('GPT-Live calls', () => {
     client.close();
     const { latency } = await recordOf('live-latency-barge-in');
     expect(latency.perTurnMs).toHaveLength(1);
-    expect(Math.abs(latency.perTurnMs[0] - 200)).toBeLessThanOrEqual(80);
+    expect(Math.abs(latency.perTurnMs[0] - 200)).toBeLessThanOrEqual(150);
   });
 
   it('does not take speech that begins after the agent fell quiet for a barge-in', async () => {

@@ -275,8 +275,8 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
 
   describe('the caller end of speech each agent turn answers (caller_turn_ended)', () => {
     /** Opens a session and notes when session.started arrived: 0 on its timeline, as the session maps it. */
-    async function openTimed() {
-      const made = makeSession();
+    async function openTimed(overrides: Partial<LiveSessionOptions> = {}) {
+      const made = makeSession(overrides);
       await made.session.open(SETTINGS, new AbortController().signal);
       // open() resolves in the very event-loop turn that handled session.started.
       const startedAt = Date.now();
@@ -322,14 +322,16 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     });
 
     it('on a barge-in: settles the interrupted turn first, and the next turn is measured from where the caller then stopped', async () => {
-      const { conn, rec, startedAt } = await openTimed();
+      // A longer hangover: a stall of the loaded test machine must not split the agent's turn.
+      const { conn, rec, startedAt } = await openTimed({ agentTurns: { hangoverMs: 600, transcriptQuietMs: 100 } });
       conn.inputTranscript('Hi.', 0, 100);
       await rec.until(() => rec.of('transcript').length === 1, 'the caller turn');
       // At real-time pace, as GPT-Live streams: the turn is still open when the caller talks over it.
       const speaking = conn.agentSpeech(800, { paceMs: 100 });
       await rec.until(() => rec.of('response_started').length === 1, 'the agent turn');
       const openedMs = rec.times[typesOf(rec).indexOf('response_started')] - startedAt;
-      await new Promise((r) => setTimeout(r, 300));
+      // 500 ms of the agent's speech in hand, so the words below overlap it by 250 ms.
+      await rec.until(() => rec.of('agent_audio').length >= 5, 'the agent speaking');
       // The caller talks over the agent's 800 ms from 50 ms into them, and goes on.
       conn.inputTranscript('Wait', openedMs + 50, openedMs + 300);
       await rec.until(() => rec.of('caller_speech_started').length === 1, 'the barge-in');
