@@ -617,8 +617,8 @@ export class LiveUpstreamSession implements UpstreamSession {
 
   /**
    * Session-timeline ms ("milliseconds from the beginning of the session") as epoch ms, counted
-   * from when session.started arrived: the server's start is earlier by one network trip, so
-   * times map a little late and a latency measured from them is short by about that trip.
+   * from when session.started arrived: the server's own start is likely earlier by that event's
+   * delivery, so times map that much late, and a latency measured from them is that much short.
    */
   private wallClockOf(sessionMs: number): number {
     return this.startedAt + sessionMs;
