@@ -260,7 +260,7 @@ describe('GPT-Live calls', () => {
     expect(latency.medianMs).toBeGreaterThan(400);
   });
 
-  it('measures no latency for a talked-over turn, and the answer after it from where the caller then stopped', async () => {
+  it('starts no latency measure at a barge-in: none for the talked-over greeting, the answer after it from where the caller then stopped', async () => {
     const before = await latencyCount();
     const { client, conn } = await wsCall('live-latency-barge-in');
     const speaking = conn.agentSpeech(1500, { chunkMs: 100, paceMs: 100 });
