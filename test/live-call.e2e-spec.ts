@@ -221,6 +221,66 @@ describe('GPT-Live calls', () => {
     client.close();
   });
 
+  const latencyCount = async () => {
+    const text = await (await fetch(`${app.httpUrl}/metrics`)).text();
+    return Number(/^avr_sts_response_latency_seconds_count (\S+)$/m.exec(text)?.[1] ?? 0);
+  };
+
+  it("measures each turn's response latency from the caller's end of speech in the transcript: the record and /metrics", async () => {
+    const before = await latencyCount();
+    const { client, conn } = await wsCall('live-latency');
+    for (const f of callerFrames(25)) client.sendAudio(f);
+
+    // Turn 1: the transcript says the caller stopped 600 ms ago (transcripts trail speech); the agent answers now.
+    const end1 = conn.sessionMs() - 600;
+    conn.inputTranscript('Where is my parcel?', end1 - 900, end1);
+    const answer1 = conn.sessionMs();
+    const speaking1 = conn.agentSpeech(400, { chunkMs: 100, paceMs: 100 });
+    conn.outputTranscript('It ships today.', answer1, answer1 + 400);
+    await speaking1;
+    await client.until(() => client.count('transcript') === 2, 5000, 'the first turns');
+
+    // Turn 2: the agent answers first; the caller's words, ended 500 ms before the answer, are transcribed 300 ms into it.
+    const answer2 = conn.sessionMs();
+    const speaking2 = conn.agentSpeech(400, { chunkMs: 100, paceMs: 100 });
+    await new Promise((r) => setTimeout(r, 300));
+    conn.inputTranscript('And the invoice?', answer2 - 1200, answer2 - 500);
+    conn.outputTranscript('It is in your inbox.', answer2, answer2 + 400);
+    await speaking2;
+    await client.until(() => client.count('transcript') === 4, 5000, 'the second turns');
+    await waitUntil(async () => (await latencyCount()) === before + 2, 5000, 'two latency samples at /metrics');
+
+    client.close();
+    const { latency } = await recordOf('live-latency');
+    expect(latency.perTurnMs).toHaveLength(2);
+    // What the fake did, to within the delivery of session.started and of the audio (one loaded event loop runs both ends).
+    const [first, second] = latency.perTurnMs as number[];
+    expect(Math.abs(first - (answer1 - end1))).toBeLessThanOrEqual(150);
+    expect(Math.abs(second - 500)).toBeLessThanOrEqual(150);
+    expect(latency.medianMs).toBeGreaterThan(400);
+  });
+
+  it('starts no latency measure at a barge-in: none for the talked-over greeting, the answer after it from where the caller then stopped', async () => {
+    const before = await latencyCount();
+    const { client, conn } = await wsCall('live-latency-barge-in');
+    const speaking = conn.agentSpeech(1500, { chunkMs: 100, paceMs: 100 });
+    await client.until(() => client.count('audio') >= 30, 5000, 'the agent speaking');
+    const now = conn.sessionMs();
+    conn.inputTranscript('Wait,', now - 400, now);
+    await client.waitFor('interruption');
+    // The talked-over turn ends (GPT-Live streams silence once quiet), the caller goes on and stops 200 ms before the answer.
+    await speaking;
+    await conn.silence(900);
+    const end = conn.sessionMs() - 200;
+    conn.inputTranscript(' I need the other address.', now, end);
+    await conn.agentSpeech(400, { chunkMs: 100, paceMs: 100 });
+    await waitUntil(async () => (await latencyCount()) === before + 1, 5000, 'the answer measured');
+    client.close();
+    const { latency } = await recordOf('live-latency-barge-in');
+    expect(latency.perTurnMs).toHaveLength(1);
+    expect(Math.abs(latency.perTurnMs[0] - 200)).toBeLessThanOrEqual(150);
+  });
+
   it('does not take speech that begins after the agent fell quiet for a barge-in', async () => {
     const { client, conn } = await wsCall('live-next-turn');
     const sessionStart = Date.now();

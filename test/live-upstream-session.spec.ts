@@ -16,11 +16,14 @@ const logger = pino({ level: 'silent' });
 
 class Recorder {
   readonly events: UpstreamEvent[] = [];
+  /** When each event reached the listener (epoch ms). */
+  readonly times: number[] = [];
   readonly lost: Array<Error & { retryable: boolean }> = [];
   private waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
   readonly listener = {
     event: (e: UpstreamEvent) => {
       this.events.push(e);
+      this.times.push(Date.now());
       this.check();
     },
     lost: (f: Error & { retryable: boolean }) => {
@@ -268,6 +271,92 @@ describe('LiveUpstreamSession over a strict fake GPT-Live', () => {
     await rec.until(() => rec.of('response_done').length === 1, 'agent turn end');
     expect(rec.of('caller_speech_started')).toHaveLength(0);
     await rec.until(() => rec.of('transcript').some((t) => t.role === 'user'), 'the caller turn');
+  });
+
+  describe('the caller end of speech each agent turn answers (caller_turn_ended)', () => {
+    /** Opens a session and notes when session.started arrived: 0 on its timeline, as the session maps it. */
+    async function openTimed(overrides: Partial<LiveSessionOptions> = {}) {
+      const made = makeSession(overrides);
+      await made.session.open(SETTINGS, new AbortController().signal);
+      // open() resolves in the very event-loop turn that handled session.started.
+      const startedAt = Date.now();
+      const conn = await fake.waitForConnection(fake.connections.length - 1);
+      return { ...made, conn, startedAt };
+    }
+    const typesOf = (rec: Recorder) => rec.events.map((e) => e.type);
+
+    it('is the last caller fragment end, on the session timeline from session.started, reported with the turn that answered it', async () => {
+      const { conn, rec, startedAt } = await openTimed();
+      await new Promise((r) => setTimeout(r, 300));
+      // The caller stopped 100 ms ago.
+      const endMs = conn.sessionMs() - 100;
+      conn.inputTranscript('Where is ', endMs - 900, endMs - 500);
+      conn.inputTranscript('my parcel?', endMs - 500, endMs);
+      await rec.until(() => rec.of('transcript').length === 1, 'the caller turn');
+      await conn.agentSpeech(300);
+      await rec.until(() => rec.of('response_done').length === 1, 'the agent turn');
+      const ended = rec.of('caller_turn_ended');
+      expect(ended).toHaveLength(1);
+      expect(Math.abs(ended[0].at - (startedAt + endMs))).toBeLessThanOrEqual(5);
+      const types = typesOf(rec);
+      expect(types.indexOf('response_started')).toBeLessThan(types.indexOf('caller_turn_ended'));
+      expect(types.indexOf('caller_turn_ended')).toBeLessThan(types.indexOf('response_done'));
+      // The caller spoke before the agent's turn opened.
+      const opened = rec.times[types.indexOf('response_started')];
+      expect(ended[0].at).toBeLessThan(opened);
+    });
+
+    it('counts words transcribed only after the agent began, and nothing for a turn with no caller speech before it', async () => {
+      const { conn, rec, startedAt } = await openTimed();
+      await conn.agentSpeech(300); // the greeting: it answers nothing
+      await rec.until(() => rec.of('response_done').length === 1, 'the greeting');
+      const heardAt = Date.now() - startedAt;
+      await new Promise((r) => setTimeout(r, 200));
+      await conn.agentSpeech(300);
+      await rec.until(() => rec.of('response_started').length === 2, 'the answer');
+      // Transcripts trail speech: these words ended 100 ms after the greeting, before the answer began.
+      conn.inputTranscript('Thanks.', heardAt - 300, heardAt + 100);
+      await rec.until(() => rec.of('response_done').length === 2, 'the answer to end');
+      expect(rec.of('caller_turn_ended').map((e) => e.at - startedAt)).toEqual([heardAt + 100]);
+      expect(rec.of('caller_speech_started')).toHaveLength(0);
+    });
+
+    it('on a barge-in: settles the interrupted turn first, and the next turn is measured from where the caller then stopped', async () => {
+      // A longer hangover: a stall of the loaded test machine must not split the agent's turn.
+      const { conn, rec, startedAt } = await openTimed({ agentTurns: { hangoverMs: 600, transcriptQuietMs: 100 } });
+      conn.inputTranscript('Hi.', 0, 100);
+      await rec.until(() => rec.of('transcript').length === 1, 'the caller turn');
+      // At real-time pace, as GPT-Live streams: the turn is still open when the caller talks over it.
+      const speaking = conn.agentSpeech(800, { paceMs: 100 });
+      await rec.until(() => rec.of('response_started').length === 1, 'the agent turn');
+      const openedMs = rec.times[typesOf(rec).indexOf('response_started')] - startedAt;
+      // 500 ms of the agent's speech in hand, so the words below overlap it by 250 ms.
+      await rec.until(() => rec.of('agent_audio').length >= 5, 'the agent speaking');
+      // The caller talks over the agent's 800 ms from 50 ms into them, and goes on.
+      conn.inputTranscript('Wait', openedMs + 50, openedMs + 300);
+      await rec.until(() => rec.of('caller_speech_started').length === 1, 'the barge-in');
+      conn.inputTranscript(' a moment.', openedMs + 300, openedMs + 600);
+      const types = typesOf(rec);
+      expect(types.indexOf('caller_turn_ended')).toBeLessThan(types.indexOf('caller_speech_started'));
+      await speaking;
+      await rec.until(() => rec.of('response_done').length === 1, 'the interrupted turn to end');
+      await conn.agentSpeech(300);
+      await rec.until(() => rec.of('response_done').length === 2, 'the answer');
+      expect(rec.of('caller_turn_ended').map((e) => e.at - startedAt)).toEqual([100, openedMs + 600]);
+    });
+
+    it('reports nothing for a turn whose caller speech maps past the agent start (clock skew)', async () => {
+      const { conn, rec, startedAt } = await openTimed();
+      await new Promise((r) => setTimeout(r, 300));
+      await conn.agentSpeech(300);
+      await rec.until(() => rec.of('response_started').length === 1, 'the agent turn');
+      const openedMs = rec.times[typesOf(rec).indexOf('response_started')] - startedAt;
+      // Begun before the agent, ended 100 ms into its turn: too little to be talking over it.
+      conn.inputTranscript('Yes.', openedMs - 200, openedMs + 100);
+      await rec.until(() => rec.of('response_done').length === 1, 'the agent turn to end');
+      expect(rec.of('caller_turn_ended')).toEqual([]);
+      expect(rec.of('caller_speech_started')).toEqual([]);
+    });
   });
 
   it('runs a delegated tool call round trip: tool_call, response.item.create per result, then one response.create', async () => {

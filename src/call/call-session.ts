@@ -266,6 +266,8 @@ export class CallSession implements LiveCall {
       case 'caller_speech_stopped':
         this.callerSpeaking = false;
         return this.latency.callerStopped();
+      case 'caller_turn_ended':
+        return this.latency.callerTurnEnded(ev.at);
       case 'transcript':
         if (this.conversation.transcript(ev.role, ev.text, ev.itemId)) this.sink.transcript(ev.role, ev.text);
         return;

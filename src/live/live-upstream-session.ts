@@ -13,6 +13,7 @@ import type {
 import { zeroTokenCounts } from '../realtime/upstream-session.js';
 import { failureFromHttpStatus, failureFromSocketError } from '../realtime/upstream-failure.js';
 import { AgentTurns, type AgentTurnOptions } from './agent-turns.js';
+import { CallerTurnEnds } from './caller-turn-ends.js';
 import { classifyLiveError } from './live-errors.js';
 import type {
   ClientEvent,
@@ -80,7 +81,9 @@ type State = 'idle' | 'connecting' | 'started' | 'closing' | 'closed';
  * - agent turns from the output audio (a speech gate, see AgentTurns): `response_started`, the
  *   turn's `agent_audio`, its grouped `transcript`, `agent_audio_done` and `response_done`, so the
  *   framer flush, the response-latency metric and "last words have played" work unchanged;
- * - caller turns from the timed input transcript (grouped at 800 ms gaps), and
+ * - caller turns from the timed input transcript (grouped at 800 ms gaps), the caller's end of
+ *   speech before each agent turn (`caller_turn_ended`, see CallerTurnEnds) for the response
+ *   latency, and
  *   `caller_speech_started` when a caller fragment overlaps an agent turn still under way (the
  *   model stops by itself; this only lets the engine send AVR `interruption`);
  * - tool calls from the backend's nested `response.output_item.done` (function_call, completed),
@@ -129,6 +132,7 @@ export class LiveUpstreamSession implements UpstreamSession {
   private readonly callerTurns: TranscriptTurns;
   private readonly agentTranscript: TranscriptTurns;
   private readonly agentTurns: AgentTurns;
+  private readonly callerEnds = new CallerTurnEnds((at) => this.emit({ type: 'caller_turn_ended', at }));
   private agentTurnText: string[] = [];
   /** The agent turn whose transcript is being gathered (until its end has been reported). */
   private agentTurnOpen: string | undefined;
@@ -153,6 +157,8 @@ export class LiveUpstreamSession implements UpstreamSession {
         started: (turnId) => {
           this.agentSpoke = true;
           this.agentTurnOpen = turnId;
+          // The caller speech before this turn is what it answers (reported once settled).
+          this.callerEnds.agentTurnStarted(this.agentTurns.openedAt);
           this.emit({ type: 'response_started', responseId: turnId });
         },
         audio: (turnId, audio) => this.emit({ type: 'agent_audio', audio, itemId: turnId, responseId: turnId }),
@@ -405,6 +411,8 @@ export class LiveUpstreamSession implements UpstreamSession {
       case 'session.input_transcript.delta': {
         const fragment = fragmentOf(event);
         if (!fragment) return this.countMalformed(event.type);
+        // First: a caller end it settles belongs to the turn before a barge-in it may start.
+        this.callerEnds.fragment(this.wallClockOf(fragment.startMs), this.wallClockOf(fragment.endMs));
         this.noticeOverlap(fragment);
         this.callerTurns.add(fragment);
         return;
@@ -528,6 +536,7 @@ export class LiveUpstreamSession implements UpstreamSession {
     // Fragments still grouping belong to this turn; they trail the audio.
     this.agentTranscript.flush();
     this.agentTurnOpen = undefined;
+    this.callerEnds.agentTurnEnded();
     const text = this.agentTurnText.join(' ').trim();
     this.agentTurnText = [];
     if (text) this.emit({ type: 'transcript', role: 'agent', text, itemId: turnId, startedAt: this.agentTurns.openedAt });
@@ -606,6 +615,11 @@ export class LiveUpstreamSession implements UpstreamSession {
     return `live_${kind}_${++this.eventSeq}`;
   }
 
+  /**
+   * Session-timeline ms ("milliseconds from the beginning of the session") as epoch ms, counted
+   * from when session.started arrived: the server's own start is likely earlier by that event's
+   * delivery, so times map that much late, and a latency measured from them is that much short.
+   */
   private wallClockOf(sessionMs: number): number {
     return this.startedAt + sessionMs;
   }

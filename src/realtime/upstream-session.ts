@@ -115,6 +115,12 @@ export type UpstreamEvent =
     }
   | { type: 'caller_speech_started'; itemId?: string }
   | { type: 'caller_speech_stopped' }
+  /**
+   * When the caller's turn ended (epoch ms), known only after the fact: GPT-Live's timed transcript,
+   * reported once per agent turn that answers caller speech, possibly after that turn began. The
+   * response latency runs from `at` to the answer's first frame sent.
+   */
+  | { type: 'caller_turn_ended'; at: number }
   /** A finished transcript of one turn (GPT-Live: fragments grouped by the implementation). */
   | { type: 'transcript'; role: 'user' | 'agent'; text: string; itemId?: string; startedAt?: number }
   /** A function call that completed (never one of a cancelled or interrupted response). */

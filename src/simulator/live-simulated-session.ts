@@ -210,13 +210,17 @@ export class LiveSimulatedSession {
   private onCallerTurn(audioEndMs: number, utterance: Int16Array): void {
     this.callerTurns++;
     const seconds = utterance.length / this.rate;
-    const startMs = Math.max(0, audioEndMs - Math.round(seconds * 1000));
+    // Fragments are timed on the session timeline ("from the beginning of the session"), not by
+    // audio received (which starts later, and only once audio flows): the speech ended the quiet
+    // audio received since before now.
+    const endMs = Math.max(0, this.sessionMs() - (this.detector!.receivedMs - audioEndMs));
+    const startMs = Math.max(0, endMs - Math.round(seconds * 1000));
     const words = `[simulated] caller spoke for ${seconds.toFixed(1)} s`.split(' ');
     const half = Math.ceil(words.length / 2);
-    const mid = startMs + Math.round((audioEndMs - startMs) / 2);
+    const mid = startMs + Math.round((endMs - startMs) / 2);
     setTimeout(() => {
       this.send(liveEvent.inputTranscript(words.slice(0, half).join(' '), startMs, mid));
-      this.send(liveEvent.inputTranscript(` ${words.slice(half).join(' ')}`, mid, audioEndMs));
+      this.send(liveEvent.inputTranscript(` ${words.slice(half).join(' ')}`, mid, endMs));
     }, TRANSCRIPT_LAG_MS);
     const tool = this.behaviour.scriptedToolCall;
     if (tool && this.callerTurns === tool.afterTurns) return this.delegate(tool);

@@ -138,6 +138,29 @@ describe('LiveSimulator (the simulator in GPT-Live mode)', () => {
     }
   });
 
+  it('times caller transcript fragments on the session timeline, not by audio received (which began later)', async () => {
+    await startSim({ reply: 'tones' });
+    const c = await raw();
+    c.send(START);
+    await c.waitFor('session.started');
+    const startedAt = c.events.find((e) => e.ev.type === 'session.started')!.at;
+    await new Promise((r) => setTimeout(r, 600));
+    // In real time, as a caller's audio comes: 400 ms of speech, then silence.
+    const frames = callerFrames(400, 800);
+    let speechEndedAt = 0;
+    for (const [i, f] of frames.entries()) {
+      c.send({ type: 'session.input_audio.append', audio: f.toString('base64') });
+      if (i === 19) speechEndedAt = Date.now() + 20;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(() => c.of('session.input_transcript.delta').length === 2, 'the caller transcript');
+    const fragments = c.of('session.input_transcript.delta');
+    expect(fragments[0].end_ms).toBe(fragments[1].start_ms);
+    // Audio received counts 400 ms here; the session had run about 1000 ms when the speech ended.
+    expect(Math.abs(fragments[1].end_ms - (speechEndedAt - startedAt))).toBeLessThanOrEqual(150);
+    expect(fragments[1].end_ms - fragments[0].start_ms).toBe(400);
+  });
+
   it('answers caller speech through LiveUpstreamSession: caller transcript, one agent turn with audio and transcript', async () => {
     await startSim({ reply: 'tones' });
     const events: UpstreamEvent[] = [];

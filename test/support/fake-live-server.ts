@@ -38,6 +38,8 @@ export class FakeLiveConnection {
   readonly beforeStart: any[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   session: liveEvent.LiveSessionResource | undefined;
+  /** When session.started was sent: 0 on this session's timeline (epoch ms). */
+  startedAt = 0;
   config: SessionConfig | undefined;
   private readonly log = new EventLog();
   private tonePhase = 0;
@@ -88,7 +90,13 @@ export class FakeLiveConnection {
     const start = this.log.find('session.start');
     this.config = start.session;
     this.session = liveEvent.sessionResource(start.session, Math.floor(Date.now() / 1000) + expiresInSec);
+    this.startedAt = Date.now();
     this.send(liveEvent.sessionStarted(this.session, start.event_id));
+  }
+
+  /** Now on the session timeline (ms since session.started), for timing transcript fragments. */
+  sessionMs(): number {
+    return Date.now() - this.startedAt;
   }
 
   get format(): RealtimeAudioFormat {
