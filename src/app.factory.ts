@@ -69,7 +69,14 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     bodyParser: false,
   });
   setHttpTimeouts(app.getHttpServer());
-  await app.listen(config.server.port, config.server.host);
+  try {
+    await app.listen(config.server.port, config.server.host);
+  } catch (err) {
+    // A refusal while the modules start (a bad tool or profile file) comes after others have started
+    // (the simulator's server): close them, so an in-process caller is left with nothing running.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const port = boundPort(app.getHttpServer());
   const { openai } = config;
   const live = openai.interface === 'live';

@@ -1,6 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWav } from '../src/audio/wav/wav.js';
@@ -11,32 +9,7 @@ import { startTestApp, type TestApp } from './support/app.js';
 import { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { openWsCall } from './support/open-ws-call.js';
 import { waitUntil } from './support/wait.js';
-
-interface AmiRequest {
-  path: string;
-  body: Record<string, unknown>;
-  at: number;
-}
-
-/** AVR's AMI service, recording what it is asked to do. */
-async function startAmi(): Promise<{ url: string; requests: AmiRequest[]; close(): Promise<void> }> {
-  const requests: AmiRequest[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      requests.push({ path: req.url ?? '', body: JSON.parse(body) as Record<string, unknown>, at: Date.now() });
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ message: 'ok' }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+import { startFakeAmi, type FakeAmi } from '../src/tools/testing/tools-test-kit.js';
 
 function callEnded(app: TestApp, uuid: string): Record<string, unknown> | undefined {
   return app.logs.find((l) => l.uuid === uuid && typeof l.msg === 'string' && l.msg.startsWith('call ended'));
@@ -44,12 +17,13 @@ function callEnded(app: TestApp, uuid: string): Record<string, unknown> | undefi
 
 describe('call guards', () => {
   let fake: FakeRealtimeServer;
-  let ami: Awaited<ReturnType<typeof startAmi>>;
+  let ami: FakeAmi;
   const apps: TestApp[] = [];
 
   beforeAll(async () => {
     fake = await FakeRealtimeServer.start();
-    ami = await startAmi();
+    // AVR's AMI service, recording what it is asked to do and when.
+    ami = await startFakeAmi(() => ({ status: 200, body: JSON.stringify({ message: 'ok' }) }));
   });
 
   afterEach(async () => {
@@ -85,8 +59,8 @@ describe('call guards', () => {
       expect(goodbye.response.instructions).toContain(GOODBYE_SILENT);
       const bye = await upstream.sendResponse({ audioMs: 500 });
       const byeSentAt = Date.now();
-      await waitUntil(() => ami.requests.some((r) => r.body.uuid === 'silent-1'), 5000);
-      const hangup = ami.requests.find((r) => r.body.uuid === 'silent-1')!;
+      await waitUntil(() => ami.forCall('silent-1').length > 0, 5000);
+      const hangup = ami.forCall('silent-1')[0];
       expect(hangup.path).toBe('/hangup');
       // The goodbye (500 ms of audio) has played at the caller's end before the hangup.
       expect(hangup.at - byeSentAt).toBeGreaterThanOrEqual(400);
@@ -107,7 +81,7 @@ describe('call guards', () => {
       upstream.speechStopped();
       const next = await upstream.waitFor('response.create', (e) => e !== first, 3000);
       expect(next.response.instructions).toContain(CHECK_IN);
-      expect(ami.requests.some((r) => r.body.uuid === 'silent-2')).toBe(false);
+      expect(ami.forCall('silent-2')).toEqual([]);
       client.close();
     });
   });
@@ -124,8 +98,8 @@ describe('call guards', () => {
     const closing = upstream.startResponse();
     closing.sendAudio(2500);
     closing.finish();
-    await waitUntil(() => ami.requests.some((r) => r.body.uuid === 'long-1'), 6000);
-    const hangup = ami.requests.find((r) => r.body.uuid === 'long-1')!;
+    await waitUntil(() => ami.forCall('long-1').length > 0, 6000);
+    const hangup = ami.forCall('long-1')[0];
     expect(hangup.path).toBe('/hangup');
     expect(hangup.at - started).toBeGreaterThanOrEqual(3000);
     // Not before those words have played at the caller's end.
@@ -247,8 +221,8 @@ describe('call guards', () => {
       const upgradesBefore = fake.upgrades.length;
       const client = await AvrWsClient.connect(a.wsUrl);
       client.init(uuid);
-      await waitUntil(() => ami.requests.some((r) => r.body.uuid === uuid), 5000);
-      const request = ami.requests.find((r) => r.body.uuid === uuid)!;
+      await waitUntil(() => ami.forCall(uuid).length > 0, 5000);
+      const request = ami.forCall(uuid)[0];
       expect(request).toMatchObject({ path, body: { uuid, ...fields } });
       const { frameSizes } = client.agentAudio();
       expect(frameSizes).toEqual(Array(25).fill(320));
@@ -267,7 +241,7 @@ describe('call guards', () => {
       await new Promise((r) => setTimeout(r, 400));
       expect(fake.upgrades.length - upgradesBefore).toBe(1);
       expect(again.messages).toEqual([]);
-      expect(ami.requests.filter((r) => r.body.uuid === uuid)).toHaveLength(1);
+      expect(ami.forCall(uuid)).toHaveLength(1);
       again.close();
     });
 

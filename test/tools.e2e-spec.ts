@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,8 @@ import { orderStatusTool } from './support/tool-files.js';
 import { openWsCall } from './support/open-ws-call.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
 import { startFakeAmi, type FakeAmi } from '../src/tools/testing/tools-test-kit.js';
+import { ConfigError } from '../src/config/index.js';
+import { freePort } from '../scripts/ports.js';
 
 /** Fails any test whose client events the fake found invalid or refused (see with-fake-upstream.ts). */
 const upstream = withFakeUpstream();
@@ -137,19 +138,25 @@ describe('tools over a WebSocket call', () => {
 });
 
 describe('a broken tool file', () => {
-  it('stops start-up with the file named', () => {
+  // In-process through startApp, the start path main.ts runs, so it tests these sources and needs no build:
+  // main.ts prints each problem of a ConfigError as a "config error:" line and exits 1 (foundation.e2e-spec).
+  it('stops start-up with the file named', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'avr-bad-tools-'));
     writeFileSync(
       join(dir, 'no_handler.cjs'),
       `module.exports = { name: 'no_handler', description: 'x', input_schema: { type: 'object' } };`,
     );
-    const res = spawnSync(process.execPath, ['dist/main.js'], {
-      env: { PATH: process.env.PATH ?? '', PORT: '0', OPENAI_REALTIME_URL: 'simulator', TOOLS_DIR: dir },
-      encoding: 'utf8',
-      timeout: 20000,
-    });
-    expect(res.status).toBe(1);
-    expect(res.stderr).toContain(join(dir, 'no_handler.cjs'));
-    expect(res.stderr).toMatch(/handler is not a function/);
+    const port = await freePort();
+    const refusal = await startTestApp({ PORT: String(port), OPENAI_REALTIME_URL: 'simulator', TOOLS_DIR: dir }).then(
+      async (started) => {
+        await started.close();
+        return new Error('the service started with a broken tool file');
+      },
+      (err: unknown) => err,
+    );
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect((refusal as ConfigError).problems).toEqual([`${join(dir, 'no_handler.cjs')}: handler is not a function`]);
+    // It never listened.
+    await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow('fetch failed');
   });
 });

@@ -58,6 +58,7 @@ describe('avr_transfer and avr_hangup against the AMI service', () => {
         path: '/transfer',
         contentType: 'application/json',
         body: { uuid: UUID, exten: '600', context: 'demo', priority: 1 },
+        at: expect.any(Number),
       },
     ]);
     expect(result).toMatchObject({ name: 'avr_transfer', ok: true, output: 'Call transferred', control: 'transfer' });
@@ -85,7 +86,9 @@ describe('avr_transfer and avr_hangup against the AMI service', () => {
     answer = () => ({ status: 200, body: JSON.stringify({ message: 'Call hung up' }) });
     const harness = await tools();
     const result = await call(harness, 'avr_hangup', {});
-    expect(ami.requests).toEqual([{ method: 'POST', path: '/hangup', contentType: 'application/json', body: { uuid: UUID } }]);
+    expect(ami.requests).toEqual([
+      { method: 'POST', path: '/hangup', contentType: 'application/json', body: { uuid: UUID }, at: expect.any(Number) },
+    ]);
     expect(result).toMatchObject({ ok: true, output: 'Call hung up', control: 'hangup' });
   });
 

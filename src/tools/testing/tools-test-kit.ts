@@ -45,6 +45,8 @@ export interface AmiRequest {
   path: string;
   contentType: string | undefined;
   body: unknown;
+  /** Date.now() when the whole request had arrived: for "not before the last words played" checks. */
+  at: number;
 }
 
 export type AmiAnswer = { status: number; body: string } | 'never';
@@ -67,7 +69,7 @@ export async function startFakeAmi(answer: (path: string) => AmiAnswer) {
       } catch {
         // kept as text: the assertion will show what was sent
       }
-      requests.push({ method: req.method ?? '', path, contentType: req.headers['content-type'], body });
+      requests.push({ method: req.method ?? '', path, contentType: req.headers['content-type'], body, at: Date.now() });
       const reply = answer(path);
       if (reply === 'never') {
         res.on('close', () => {
@@ -87,6 +89,10 @@ export async function startFakeAmi(answer: (path: string) => AmiAnswer) {
     url,
     requests,
     abandoned,
+    /** The requests whose JSON body names this call's uuid, in arrival order. */
+    forCall(uuid: string): AmiRequest[] {
+      return requests.filter((r) => typeof r.body === 'object' && r.body !== null && 'uuid' in r.body && r.body.uuid === uuid);
+    },
     /** Resolves once a request left hanging has been given up by the client. */
     async someRequestAbandoned(): Promise<void> {
       if (abandoned.length === 0) await once(events, 'abandoned');
