@@ -6,6 +6,7 @@ import { startFakeAmi } from '../src/tools/testing/tools-test-kit.js';
 import type { FakeRealtimeServer } from './support/fake-realtime-server.js';
 import { AvrWsClient } from './support/avr-client.js';
 import { ServiceProcess } from '../scripts/service-process.js';
+import { openWsCall } from './support/open-ws-call.js';
 import { waitUntil } from './support/wait.js';
 import { withFakeUpstream } from './support/with-fake-upstream.js';
 
@@ -25,10 +26,7 @@ describe('graceful drain on SIGTERM', () => {
   it('refuses new calls, keeps the live call working, and exits 0 when it ends', async () => {
     const service = await ServiceProcess.start({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-drain', SHUTDOWN_GRACE_MS: '20000' });
     try {
-      const live = await AvrWsClient.connect(service.wsUrl);
-      live.init('drain-live');
-      const upstream = await fake.waitForConnection(fake.connections.length);
-      await upstream.waitFor('session.update');
+      const { client: live, upstream } = await openWsCall(service, fake, 'drain-live');
 
       service.child.kill('SIGTERM');
       await waitUntil(async () => (await fetch(`${service.httpUrl}/health/ready`)).status === 503);
@@ -53,10 +51,7 @@ describe('graceful drain on SIGTERM', () => {
   it('closes calls still live when the grace runs out, telling them why, and exits 0', async () => {
     const service = await ServiceProcess.start({ OPENAI_REALTIME_URL: fake.url, OPENAI_API_KEY: 'sk-drain', SHUTDOWN_GRACE_MS: '500' });
     try {
-      const live = await AvrWsClient.connect(service.wsUrl);
-      live.init('drain-grace');
-      const upstream = await fake.waitForConnection(fake.connections.length);
-      await upstream.waitFor('session.update');
+      const { client: live } = await openWsCall(service, fake, 'drain-grace');
       service.child.kill('SIGTERM');
       const closed = await live.closed;
       expect(closed.code).toBe(1001);
@@ -88,10 +83,7 @@ describe('graceful drain on SIGTERM', () => {
       SHUTDOWN_GRACE_MS: '4000',
     });
     try {
-      const live = await AvrWsClient.connect(service.wsUrl);
-      live.init('drain-announced');
-      const upstream = await fake.waitForConnection(fake.connections.length);
-      await upstream.waitFor('session.update');
+      const { client: live } = await openWsCall(service, fake, 'drain-announced');
       const sigtermAt = Date.now();
       service.child.kill('SIGTERM');
       await waitUntil(() => ami.requests.length > 0, 6000, 'the AMI hangup');
