@@ -3,7 +3,7 @@ import type { UpstreamEvent, UpstreamSession } from '../realtime/upstream-sessio
 import type { AgentAudioPath } from './agent-audio.js';
 import type { Conversation } from './conversation.js';
 import { ResponseTurns, type ResponseRequest } from './response-turns.js';
-import { sleep } from './waits.js';
+import { sleep } from '../common/waits.js';
 
 type AgentAudioEvent = Extract<UpstreamEvent, { type: 'agent_audio' | 'agent_audio_done' }>;
 

@@ -1,5 +1,5 @@
 import type { CallGuards, GuardedCall, GuardsService, ToolWaitSound } from '../guards/index.js';
-import { sleep } from './waits.js';
+import { sleep } from '../common/waits.js';
 
 /** What the guards' link needs of the call beyond what the guards themselves ask. */
 export interface GuardsLinkCall extends GuardedCall {

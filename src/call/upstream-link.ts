@@ -8,7 +8,7 @@ import {
   type UpstreamSessionSettings,
 } from '../realtime/upstream-session.js';
 import { backoffMs, type SwitchCause } from './continuity.js';
-import { later, sleep } from './waits.js';
+import { later, sleep } from '../common/waits.js';
 
 /**
  * Where the call's upstream stands: opening its first session (`connecting`), one session ready

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { errorText } from '../common/error-text.js';
+import { sleep } from '../common/waits.js';
 import { postToAmi, type AmiTarget } from '../tools/ami-client.js';
 import type { GuardsConfig } from '../config/guards-config.js';
 import { IdleAndDurationGuard, type IdleAndDurationSettings } from './idle-and-duration.js';
@@ -118,7 +120,7 @@ export class CallGuards {
     const action = this.config.failureAction;
     if (action.type === 'none') return;
     this.call.play(this.announcement);
-    await this.sleep(this.announcement.length * FRAME_MS);
+    await sleep(this.announcement.length * FRAME_MS, this.signal);
     const handling: FailureHandling = action.type === 'hangup' ? 'announced_hangup' : 'announced_transfer';
     if (action.type === 'hangup') await this.amiAction('hangup', { uuid: this.call.uuid });
     else await this.amiAction('transfer', { uuid: this.call.uuid, exten: action.exten, context: action.context ?? 'demo', priority: 1 });
@@ -133,7 +135,7 @@ export class CallGuards {
     if (goodbye) {
       this.call.say(goodbye);
       // The goodbye is asked for, not yet begun: give the model a moment to start it.
-      await this.sleep(300);
+      await sleep(300, this.signal);
     }
     await this.call.agentQuiet(this.config.closingWordsMs);
     if (this.signal.aborted) return;
@@ -148,19 +150,7 @@ export class CallGuards {
       this.call.log.info({ action }, `AMI ${action} requested`);
     } catch (err) {
       // The call still ends here: the service stops its side, and the log says the phone line may not have.
-      this.call.log.warn({ action }, `AMI ${action} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.call.log.warn({ action }, `AMI ${action} failed: ${errorText(err)}`);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (this.signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
